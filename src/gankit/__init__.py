@@ -1,0 +1,11 @@
+"""gankit: generative adversarial networks in PyTorch, for learning the theory and for real training.
+
+    import gankit
+    run = gankit.load("runs/digits-dcgan-...")   # a trained run folder
+    images = run.sample(64)                      # (64, 1, 28, 28) in [-1, 1]
+"""
+from gankit.errors import GankitError
+from gankit.runs import Run, load
+
+__version__ = "0.1.0"
+__all__ = ["load", "Run", "GankitError", "__version__"]

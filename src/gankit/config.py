@@ -1,0 +1,227 @@
+"""Run configuration: three sections (data, model, train), YAML in and out, `key=value` overrides, validation.
+
+A config is resolved in this order: dataclass defaults < preset < --config FILE < --set key=value. The resolved config
+is what the run folder records, so `gankit train --config RUN/config.yaml` repeats a run.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gankit.errors import GankitError
+
+
+@dataclass
+class DataConfig:
+    name: str = "digits"             # see gankit.data.DATASETS
+    root: str | None = None          # a folder of images, or where IDX / CIFAR files lie
+    image_size: int | None = None    # None: the data set's own size
+    channels: int | None = None      # 1 or 3; None: the data set's own
+    download: bool = False           # fetch MNIST / Fashion-MNIST / CIFAR-10 from their official locations
+    n: int | None = None             # use a seeded subset of n items
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "dcgan"              # dcgan | goodfellow-mlp | toy-mlp
+    z_dim: int = 100
+    width: int = 64                  # DCGAN: channels next to the image; toy-mlp: hidden units
+    depth: int = 3                   # toy-mlp hidden layers
+    conditional: bool = False        # label embedding into G and D
+    acgan: bool = False              # D gets an auxiliary classifier head (implies conditional G)
+    d_norm: str = "batch"            # batch | layer | none (layer for WGAN-GP's critic)
+    pack: int = 1                    # PacGAN: D judges `pack` samples at once (toy-mlp)
+
+
+@dataclass
+class TrainConfig:
+    recipe: str = "gan"
+    loss: str = "nonsaturating"      # minimax | nonsaturating | wgan-gp | hinge | lsgan
+    k: int = 1                       # D steps per G step (Algorithm 1); n_critic for WGAN-GP
+    batch_size: int = 64
+    epochs: int = 10
+    steps: int | None = None         # total D steps; overrides epochs when set
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    lambda_gp: float = 10.0
+    label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
+    acgan_weight: float = 1.0
+    ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
+    seed: int = 0
+    device: str = "auto"             # auto | cpu | cuda | cuda:N
+    amp: bool = False                # bf16 autocast (CUDA only)
+    compile: bool = False            # torch.compile G and D
+    channels_last: bool = True
+    log_every: int = 10
+    grid_size: int = 64              # images in the fixed-noise progress grid
+    keep_checkpoints: int = 2
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    preset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("gankit.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def _read_yaml(text: str, where: str) -> dict:
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise GankitError(f"{where} is not valid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise GankitError(f"{where} must be a mapping of sections (data, model, train)")
+    return raw
+
+
+def _coerce(value: Any, default: Any, ftype: str, key: str) -> Any:
+    """Turn a YAML / command-line value into the field's type, or say which key is wrong."""
+    if value is None:
+        if "None" in ftype:
+            return None
+        raise GankitError(f"{key} cannot be empty")
+    if isinstance(value, str) and value.lower() in ("null", "none") and "None" in ftype:
+        return None
+    base = ftype.replace(" | None", "")
+    try:
+        if base == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "yes", "1", "on"):
+                return True
+            if str(value).lower() in ("false", "no", "0", "off"):
+                return False
+            raise ValueError
+        if base == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if base == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise GankitError(f"{key} must be {base}, got {value!r}") from None
+
+
+def _apply(cfg: Config, raw: dict, where: str) -> None:
+    for section, values in raw.items():
+        if section == "preset":
+            continue
+        if section not in SECTIONS:
+            raise GankitError(f"unknown config section {section!r} in {where}; sections are data, model, train")
+        if not isinstance(values, dict):
+            raise GankitError(f"section {section!r} in {where} must be a mapping")
+        for key, value in values.items():
+            set_value(cfg, f"{section}.{key}", value)
+
+
+def set_value(cfg: Config, dotted: str, value: Any) -> None:
+    section, _, key = dotted.partition(".")
+    if section not in SECTIONS or not key:
+        raise GankitError(f"unknown config key {dotted!r}; keys look like train.k or data.name")
+    fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
+    if key not in fields:
+        raise GankitError(f"unknown config key {dotted!r}; {section} has: {', '.join(fields)}")
+    target = getattr(cfg, section)
+    setattr(target, key, _coerce(value, getattr(target, key), str(fields[key].type), dotted))
+
+
+def parse_set(items: list[str]) -> list[tuple[str, Any]]:
+    pairs = []
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise GankitError(f"--set takes key=value, got {item!r}")
+        pairs.append((key.strip(), yaml.safe_load(text) if text else text))
+    return pairs
+
+
+def load_config(preset: str | None = None, config_file: str | Path | None = None,
+                overrides: list[str] | None = None) -> Config:
+    cfg = Config()
+    if preset is not None:
+        if preset not in preset_names():
+            raise GankitError(f"unknown preset {preset!r}; presets: {', '.join(preset_names())}")
+        text = resources.files("gankit.presets").joinpath(f"{preset}.yaml").read_text()
+        _apply(cfg, _read_yaml(text, f"preset {preset}"), f"preset {preset}")
+        cfg.preset = preset
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise GankitError(f"config file {path} does not exist")
+        raw = _read_yaml(path.read_text(), str(path))
+        if cfg.preset is None and isinstance(raw.get("preset"), str):
+            cfg.preset = raw["preset"]
+        _apply(cfg, raw, str(path))
+    for key, value in parse_set(overrides or []):
+        set_value(cfg, key, value)
+    validate(cfg)
+    return cfg
+
+
+def config_from_dict(raw: dict, where: str) -> Config:
+    cfg = Config(preset=raw.get("preset"))
+    _apply(cfg, raw, where)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    from gankit.losses import LOSSES  # the single list of loss names
+
+    t, m, d = cfg.train, cfg.model, cfg.data
+    checks = [
+        (t.k >= 1, f"train.k must be at least 1 (D steps per G step), got {t.k}"),
+        (t.batch_size >= 1, f"train.batch_size must be positive, got {t.batch_size}"),
+        (t.epochs >= 1, f"train.epochs must be at least 1, got {t.epochs}"),
+        (t.steps is None or t.steps >= 1, f"train.steps must be positive, got {t.steps}"),
+        (t.lr_g > 0, f"train.lr_g must be positive, got {t.lr_g}"),
+        (t.lr_d > 0, f"train.lr_d must be positive, got {t.lr_d}"),
+        (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),
+        (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
+        (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
+        (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
+        (t.log_every >= 1, f"train.log_every must be positive, got {t.log_every}"),
+        (t.grid_size >= 1, f"train.grid_size must be positive, got {t.grid_size}"),
+        (t.keep_checkpoints >= 1, f"train.keep_checkpoints must be at least 1, got {t.keep_checkpoints}"),
+        (t.loss in LOSSES, f"train.loss must be one of {', '.join(LOSSES)}, got {t.loss!r}"),
+        (t.recipe in ("gan",), f"train.recipe must be one of: gan, got {t.recipe!r}"),
+        (m.arch in ("dcgan", "goodfellow-mlp", "toy-mlp"),
+         f"model.arch must be dcgan, goodfellow-mlp or toy-mlp, got {m.arch!r}"),
+        (m.z_dim >= 1 and m.width >= 1 and m.depth >= 0, "model.z_dim and model.width must be positive"),
+        (m.d_norm in ("batch", "layer", "none"), f"model.d_norm must be batch, layer or none, got {m.d_norm!r}"),
+        (m.pack >= 1, f"model.pack must be at least 1, got {m.pack}"),
+        (t.batch_size % m.pack == 0, f"train.batch_size ({t.batch_size}) must be a multiple of model.pack"),
+        (d.image_size is None or d.image_size >= 1, f"data.image_size must be positive, got {d.image_size}"),
+        (d.channels in (None, 1, 3), f"data.channels must be 1 or 3, got {d.channels}"),
+        (d.n is None or d.n >= 1, f"data.n must be positive, got {d.n}"),
+        (t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
+         f"train.device must be auto, cpu or cuda[:N], got {t.device!r}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise GankitError(message)
+    if m.arch == "dcgan" and d.image_size is not None:
+        from gankit.models.dcgan import check_image_size
+        check_image_size(d.image_size)

@@ -1,0 +1,102 @@
+"""Pictures: image grids (einops + Pillow), scatter plots of points, training curves (matplotlib)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from einops import rearrange
+from PIL import Image
+
+from gankit.files import atomic_path
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """[-1, 1] floats -> uint8 in [0, 255]."""
+    return x.detach().float().cpu().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> one (H', W', C) uint8 picture, rows of `nrow`, a dark border between cells."""
+    n = images.shape[0]
+    nrow = nrow or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / nrow)
+    images = torch.cat([images.detach().float().cpu(),
+                        torch.full((rows * nrow - n, *images.shape[1:]), -1.0)])
+    images = torch.nn.functional.pad(images, (pad, 0, pad, 0), value=-1.0)
+    tiled = rearrange(images, "(r c) ch h w -> (r h) (c w) ch", r=rows, c=nrow)
+    tiled = torch.nn.functional.pad(tiled, (0, 0, 0, pad, 0, pad), value=-1.0)
+    return to_uint8(tiled)
+
+
+def save_png(array: np.ndarray, path: str | Path) -> None:
+    img = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG")
+
+
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, scale: int = 1) -> None:
+    array = grid(images, nrow)
+    if scale > 1:
+        array = array.repeat(scale, 0).repeat(scale, 1)
+    save_png(array, path)
+
+
+def _savefig(fig, path: str | Path) -> None:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def save_points(points: torch.Tensor, path: str | Path, real: torch.Tensor | None = None, title: str = "") -> None:
+    """Scatter of 2-D samples (over real data in grey), or histograms of 1-D samples."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = points.detach().float().cpu().numpy()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    if points.shape[1] == 1:
+        bins = 100
+        if real is not None:
+            ax.hist(real.cpu().numpy()[:, 0], bins=bins, density=True, alpha=0.4, color="grey", label="data")
+        ax.hist(points[:, 0], bins=bins, density=True, alpha=0.6, color="tab:blue", label="G")
+        ax.legend()
+    else:
+        if real is not None:
+            r = real[: len(points)].cpu().numpy()
+            ax.scatter(r[:, 0], r[:, 1], s=2, c="grey", alpha=0.3, label="data")
+        ax.scatter(points[:, 0], points[:, 1], s=2, c="tab:blue", alpha=0.6, label="G")
+        ax.set_aspect("equal")
+        ax.legend(loc="upper right", markerscale=4)
+    ax.set_title(title)
+    _savefig(fig, path)
+
+
+def save_curves(records: list[dict], path: str | Path, probability: bool = True) -> None:
+    """Loss curves and D's outputs on real and fake, against the step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 4))
+    steps = [r["step"] for r in records]
+    for key, label in (("loss_d", "D loss"), ("loss_g", "G loss")):
+        ax_loss.plot(steps, [r.get(key, float("nan")) for r in records], label=label)
+    ax_loss.set_xlabel("step")
+    ax_loss.set_title("losses")
+    ax_loss.legend()
+    for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
+        ax_d.plot(steps, [r.get(key, float("nan")) for r in records], label=label)
+    if probability:
+        ax_d.axhline(0.5, color="grey", lw=0.8, ls="--")
+        ax_d.set_ylim(0, 1)
+    ax_d.set_xlabel("step")
+    ax_d.set_title("D's output on real and generated data" if probability else "critic's mean score")
+    ax_d.legend()
+    _savefig(fig, path)

@@ -1,0 +1,94 @@
+"""A run folder, and loading a trained run to sample from it: `gankit.load(run).sample(64)`.
+
+  RUN/config.yaml        the resolved config
+  RUN/metrics.jsonl      one JSON record per logged step
+  RUN/samples/           fixed-noise grid per epoch (epoch-0001.png ...) and final.png
+  RUN/curves.png         losses and D outputs against the step
+  RUN/tensorboard/       TensorBoard events
+  RUN/checkpoints/       see gankit.checkpoint
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import yaml
+
+from gankit.checkpoint import latest_checkpoint, load_weights
+from gankit.config import Config, config_from_dict
+from gankit.errors import GankitError
+from gankit.recipes import RECIPES
+
+CONFIG_FILE = "config.yaml"
+
+
+def read_config(run_dir: Path) -> Config:
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise GankitError(f"{run_dir} is not a gankit run (no {CONFIG_FILE}); train one with `gankit train`")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        raise GankitError(f"{path} is not valid YAML") from None
+    return config_from_dict(raw or {}, str(path))
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GankitError(f"train.device is {name} but this machine has no CUDA device")
+    return torch.device(name)
+
+
+class Run:
+    """A trained run: its config, its nets at the latest checkpoint, and sampling."""
+
+    def __init__(self, path: str | Path, device: str = "cpu"):
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise GankitError(f"run folder {self.path} does not exist")
+        self.config = read_config(self.path)
+        ckpt = latest_checkpoint(self.path / "checkpoints")
+        if ckpt is None:
+            raise GankitError(f"run {self.path} has no checkpoint yet")
+        self.checkpoint = ckpt
+        meta = yaml.safe_load((ckpt / "meta.json").read_text())  # JSON is YAML
+        self.data_shape, self.classes = tuple(meta["data_shape"]), meta.get("classes")
+        self.device = resolve_device(device)
+        recipe = RECIPES[self.config.train.recipe](self.config, self.data_shape, meta["num_classes"], self.device)
+        self.meta = load_weights(ckpt, recipe.modules, self.config.to_dict()["model"])
+        self.step = self.meta["step"]
+        self.recipe = recipe
+        self.G = recipe.sampler.eval()
+
+    @property
+    def num_classes(self) -> int:
+        return self.recipe.num_classes
+
+    @torch.no_grad()
+    def sample(self, n: int = 64, seed: int | None = None, label: int | torch.Tensor | None = None,
+               z: torch.Tensor | None = None) -> torch.Tensor:
+        """n samples (images in [-1, 1], or points). Conditional runs take a class `label` (int or one per sample);
+        without one they cycle through the classes."""
+        if n < 1:
+            raise GankitError(f"the number of samples must be positive, got {n}")
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        if z is None:
+            z = torch.randn(n, self.recipe.z_dim, generator=gen)
+        y = None
+        if self.num_classes:
+            if label is None:
+                y = torch.arange(n) % self.num_classes
+            else:
+                y = torch.as_tensor(label).long().expand(n).clone()
+                if y.min() < 0 or y.max() >= self.num_classes:
+                    raise GankitError(f"label must lie in 0..{self.num_classes - 1}, got {label}")
+        elif label is not None:
+            raise GankitError(f"run {self.path} is not conditional: it takes no label")
+        y = None if y is None else y.to(self.device)
+        return self.G(z.to(self.device), y).float().cpu()
+
+
+def load(path: str | Path, device: str = "cpu") -> Run:
+    return Run(path, device)

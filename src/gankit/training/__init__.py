@@ -1,0 +1,3 @@
+from gankit.training.trainer import Interrupted, Trainer, TrainingDiverged
+
+__all__ = ["Trainer", "TrainingDiverged", "Interrupted"]

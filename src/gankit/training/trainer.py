@@ -1,0 +1,221 @@
+"""The training loop: data order, the recipe's steps, logging, pictures, checkpoints, resume.
+
+It knows nothing of any model family: a recipe (gankit.recipes) does one step on one real minibatch. Everything here
+is written so that a CPU run interrupted and resumed ends with exactly the weights of a run never interrupted: the data
+order of epoch e is a function of (seed, e), the RNG state travels in the checkpoint, and sampling the progress grids
+uses fixed noise in eval mode, which consumes no randomness and changes no statistics.
+"""
+from __future__ import annotations
+
+import json
+import math
+import signal
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from gankit import images
+from gankit.checkpoint import latest_checkpoint, load_training_state, load_weights, save_checkpoint
+from gankit.config import Config
+from gankit.data import Dataset, load_dataset
+from gankit.errors import GankitError
+from gankit.files import write_text
+from gankit.recipes import RECIPES
+from gankit.recipes.gan import PROBABILITY_LOSSES
+from gankit.runs import CONFIG_FILE, resolve_device
+
+
+class TrainingDiverged(GankitError):
+    pass
+
+
+class Interrupted(GankitError):
+    pass
+
+
+def load_data(cfg: Config) -> Dataset:
+    d = cfg.data
+    return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
+                        n=d.n, seed=cfg.train.seed)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, run_dir: str | Path, resume: bool = False, progress: bool = True,
+                 data: Dataset | None = None):
+        self.cfg, self.run_dir, self.progress = cfg, Path(run_dir), progress
+        t = cfg.train
+        self.device = resolve_device(t.device)
+        self._check_run_dir(resume)
+        torch.manual_seed(t.seed)
+        self.data = (data if data is not None else load_data(cfg)).to(self.device)
+        if len(self.data) < t.batch_size:
+            raise GankitError(f"the data set has {len(self.data)} items, fewer than train.batch_size={t.batch_size}")
+        self.recipe = RECIPES[t.recipe](cfg, self.data.shape, self.data.num_classes, self.device)
+        self.steps_per_epoch = len(self.data) // t.batch_size  # the last partial batch is dropped, as DCGAN does
+        self.total_steps = t.steps or t.epochs * self.steps_per_epoch
+        # Fixed noise (and labels) for the progress grids, from its own generator so it never disturbs training.
+        gen = torch.Generator().manual_seed(t.seed + 1)
+        self.fixed_z = torch.randn(t.grid_size, self.recipe.z_dim, generator=gen).to(self.device)
+        self.fixed_y = (torch.arange(t.grid_size, device=self.device) % self.recipe.num_classes
+                        if self.recipe.num_classes else None)
+        self.ckpt_root = self.run_dir / "checkpoints"
+        self.records: list[dict] = []
+        self.step = 0
+        if resume:
+            self._resume()
+        else:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())
+        self._perm_epoch, self._perm = -1, None
+        self._stop_requested = False
+        self._saved_step = self.step if resume else -1
+
+    # -- run folder ------------------------------------------------------------------------------------------------
+    def _check_run_dir(self, resume: bool) -> None:
+        d = self.run_dir
+        if resume:
+            if not (d / CONFIG_FILE).is_file():
+                raise GankitError(f"cannot resume {d}: no run there (no {CONFIG_FILE})")
+            return
+        if (d / CONFIG_FILE).exists():
+            raise GankitError(f"{d} already holds a run; continue it with --resume {d} or choose another --out")
+        if d.exists() and (not d.is_dir() or any(d.iterdir())):
+            raise GankitError(f"{d} exists and is not an empty folder; choose another --out")
+
+    def _resume(self) -> None:
+        ckpt = latest_checkpoint(self.ckpt_root)
+        if ckpt is None:
+            raise GankitError(f"cannot resume {self.run_dir}: it has no checkpoint yet")
+        load_weights(ckpt, self.recipe.modules, self.cfg.to_dict()["model"])
+        self.step = load_training_state(ckpt, self.recipe.optimizers)
+        # Keep the log up to the checkpoint; steps after it will be trained again.
+        log = self.run_dir / "metrics.jsonl"
+        if log.is_file():
+            self.records = [r for r in map(json.loads, log.read_text().splitlines()) if r["step"] <= self.step]
+            write_text(log, "".join(json.dumps(r) + "\n" for r in self.records))
+
+    # -- data order ------------------------------------------------------------------------------------------------
+    def _batch_index(self, step: int) -> torch.Tensor:
+        epoch, i = divmod(step, self.steps_per_epoch)
+        if epoch != self._perm_epoch:
+            gen = torch.Generator().manual_seed(self.cfg.train.seed * 1_000_003 + epoch)
+            self._perm, self._perm_epoch = torch.randperm(len(self.data), generator=gen).to(self.device), epoch
+        b = self.cfg.train.batch_size
+        return self._perm[i * b:(i + 1) * b]
+
+    # -- the loop --------------------------------------------------------------------------------------------------
+    def fit(self, until_step: int | None = None) -> dict:
+        """Train to the configured length (or stop after `until_step` steps, for tests and schedules)."""
+        end = min(self.total_steps, until_step or self.total_steps)
+        previous_handler = signal.signal(signal.SIGINT, self._request_stop)
+        writer = self._tensorboard()
+        bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress,
+                   dynamic_ncols=True, desc=self.cfg.preset or "train")
+        pending: list[dict] = []
+        t_window, t_start, start_step = time.perf_counter(), time.perf_counter(), self.step
+        try:
+            for model in self.recipe.modules.values():
+                model.train()
+            while self.step < end:
+                x, y = self.data.batch(self._batch_index(self.step))
+                pending.append(self.recipe.train_step(x, y, self.step))
+                self.step += 1
+                epoch_done = self.step % self.steps_per_epoch == 0
+                if len(pending) >= self.cfg.train.log_every or epoch_done or self.step == end or self._stop_requested:
+                    now = time.perf_counter()
+                    rate = len(pending) * self.cfg.train.batch_size / max(now - t_window, 1e-9)
+                    self._flush(pending, rate, writer, bar)
+                    pending, t_window = [], now
+                if epoch_done:
+                    self._epoch_end(writer)
+                if self._stop_requested:
+                    self._checkpoint()
+                    raise Interrupted(f"interrupted at step {self.step}; continue with "
+                                      f"`gankit train --resume {self.run_dir}`")
+            done = self.step >= self.total_steps
+            self._checkpoint()
+            if done:
+                self._pictures("final", writer)
+        finally:
+            bar.close()
+            if writer is not None:
+                writer.close()
+            signal.signal(signal.SIGINT, previous_handler)
+        elapsed = time.perf_counter() - t_start
+        trained = self.step - start_step
+        return {"steps": self.step, "seconds": elapsed,
+                "images_per_s": trained * self.cfg.train.batch_size / max(elapsed, 1e-9),
+                "final_grid": str(self.run_dir / "samples" / "final.png") if self.step >= self.total_steps else None}
+
+    def _request_stop(self, signum, frame) -> None:
+        self._stop_requested = True
+
+    def _flush(self, pending: list[dict], rate: float, writer, bar) -> None:
+        """Bring the pending steps' figures to the host, stop on the first non-finite loss, log every step."""
+        first = self.step - len(pending) + 1
+        keys = sorted({k for p in pending for k in p})
+        values = {k: [p[k].item() if k in p else None for p in pending] for k in keys}
+        epoch = (self.step - 1) // self.steps_per_epoch + 1
+        for i in range(len(pending)):
+            record = {"step": first + i, "epoch": epoch, "images_per_s": round(rate, 1)}
+            record.update({k: values[k][i] for k in keys if values[k][i] is not None})
+            bad = [k for k in ("loss_d", "loss_g") if k in record and not math.isfinite(record[k])]
+            if bad:
+                last = latest_checkpoint(self.ckpt_root)
+                kept = f"the last good checkpoint, {last}, is intact" if last else "no checkpoint was written yet"
+                raise TrainingDiverged(f"{bad[0]} became {record[bad[0]]} at step {first + i}; training stopped and "
+                                       f"{kept} (try a lower learning rate)")
+            self.records.append(record)
+            if writer is not None:
+                for k, v in record.items():
+                    if k not in ("step", "epoch"):
+                        writer.add_scalar(k, v, record["step"])
+        with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
+            f.writelines(json.dumps(r) + "\n" for r in self.records[-len(pending):])
+        last = self.records[-1]
+        bar.update(len(pending))
+        bar.set_postfix_str(f"D {last['loss_d']:.3f} G {last.get('loss_g', float('nan')):.3f} "
+                            f"D(x) {last['d_real']:.2f} D(G(z)) {last['d_fake']:.2f} {rate:.0f} img/s", refresh=False)
+
+    def _epoch_end(self, writer) -> None:
+        epoch = self.step // self.steps_per_epoch
+        self._pictures(f"epoch-{epoch:04d}", writer)
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        if self._saved_step == self.step:
+            return
+        self._saved_step = self.step
+        meta = {"epoch": self.step / self.steps_per_epoch, "model": self.cfg.to_dict()["model"],
+                "data_shape": list(self.data.shape), "num_classes": self.data.num_classes,
+                "classes": self.data.classes, "data": self.cfg.data.name}
+        save_checkpoint(self.ckpt_root, self.step, self.recipe.modules, self.recipe.optimizers, meta,
+                        keep=self.cfg.train.keep_checkpoints)
+
+    @torch.no_grad()
+    def _pictures(self, name: str, writer) -> None:
+        G = self.recipe.sampler
+        was_training = G.training
+        G.eval()
+        fake = G(self.fixed_z, self.fixed_y).float()
+        G.train(was_training)
+        out = self.run_dir / "samples" / f"{name}.png"
+        if self.data.kind == "image":
+            nrow = self.recipe.num_classes or None  # conditional grids: one class per column
+            images.save_grid(fake, out, nrow=nrow)
+            if writer is not None:
+                writer.add_image("samples", images.grid(fake, nrow), self.step, dataformats="HWC")
+        else:
+            images.save_points(fake, out, real=self.data.x[: len(fake)].cpu(), title=f"step {self.step}")
+        if self.records:
+            images.save_curves(self.records, self.run_dir / "curves.png",
+                               probability=self.cfg.train.loss in PROBABILITY_LOSSES)
+
+    def _tensorboard(self):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:  # TensorBoard is optional at run time; everything else is logged regardless
+            return None
+        return SummaryWriter(str(self.run_dir / "tensorboard"), purge_step=self.step or None)
