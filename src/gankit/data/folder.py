@@ -1,0 +1,64 @@
+"""Any folder of images, searched recursively, decoded once at load into one uint8 tensor.
+
+This is the only place gankit decodes image files. Each image is scaled so its shorter side is `image_size`, then
+center-cropped to a square, as DCGAN prepared LSUN and CelebA. When every image sits in a first-level sub-folder
+(`root/cat/1.png`, `root/dog/a/2.jpg`), the sub-folder names are the class labels, in sorted order.
+"""
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from gankit.data.dataset import Dataset
+from gankit.errors import GankitError
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+MODES = {1: "L", 3: "RGB"}  # channels -> Pillow mode
+
+
+def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) -> Dataset:
+    root = Path(root)
+    if not root.is_dir():
+        raise GankitError(f"data folder '{root}' {'is not a folder' if root.exists() else 'does not exist'}")
+    # Names starting with "." are skipped: macOS leaves "._photo.jpg" metadata files that are not images.
+    files = sorted(p for p in root.rglob("*")
+                   if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
+    if not files:
+        raise GankitError(f"data folder '{root}' has no images (looked for {', '.join(EXTENSIONS)})")
+
+    pixels = np.empty((len(files), image_size, image_size, channels), dtype=np.uint8)
+
+    def decode_into(i: int) -> bool:
+        try:
+            pixels[i] = _decode(files[i], image_size, MODES[channels]).reshape(image_size, image_size, channels)
+            return True
+        except Exception:  # a corrupt file can fail anywhere inside a decoder; it only has to be skipped
+            return False
+
+    # Pillow releases the GIL for much of decoding and resizing: threads load 1.3-1.6x faster on 2 cores.
+    with ThreadPoolExecutor() as pool:
+        ok = np.fromiter(pool.map(decode_into, range(len(files))), dtype=bool, count=len(files))
+    if not ok.all():
+        print(f"gankit: skipped {(~ok).sum()} unreadable files in {root}", file=sys.stderr)
+    if not ok.any():
+        raise GankitError(f"data folder '{root}' has no readable images ({len(files)} files failed to decode)")
+    kept = [f.relative_to(root) for f, good in zip(files, ok) if good]
+    x = torch.from_numpy(pixels if ok.all() else pixels[ok]).permute(0, 3, 1, 2).contiguous()
+
+    if all(len(f.parts) > 1 for f in kept):
+        classes = sorted({f.parts[0] for f in kept})
+        index = {name: label for label, name in enumerate(classes)}
+        return Dataset(x, torch.tensor([index[f.parts[0]] for f in kept]), classes, "folder")
+    return Dataset(x, None, None, "folder")
+
+
+def _decode(path: Path, size: int, mode: str) -> np.ndarray:
+    with Image.open(path) as image:
+        image.draft(mode, (size, size))  # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that still covers `size`
+        image = ImageOps.exif_transpose(image).convert(mode)  # phone photos are stored sideways plus an EXIF tag
+        return np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.BICUBIC))

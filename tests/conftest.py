@@ -1,0 +1,12 @@
+import pytest
+
+from gankit.config import load_config
+
+
+@pytest.fixture
+def tiny_digits_config():
+    """A DCGAN small enough to train a few dozen steps in seconds: 320 digits, width 8, 5 steps per epoch."""
+    def make(*overrides, preset="digits-dcgan"):
+        return load_config(preset, overrides=["data.n=320", "model.width=8", "train.log_every=5", "train.grid_size=16",
+                                              *overrides])
+    return make

@@ -1,0 +1,116 @@
+import json
+
+import pytest
+import torch
+
+import gankit
+from gankit.config import load_config
+from gankit.errors import GankitError
+from gankit.training import Trainer, TrainingDiverged
+
+
+def test_dcgan_run_writes_everything_and_D_learns_to_separate(tmp_path, tiny_digits_config):
+    cfg = tiny_digits_config("train.epochs=8")
+    summary = Trainer(cfg, tmp_path / "run", progress=False).fit()
+    run = tmp_path / "run"
+    assert summary["steps"] == 40
+    for name in ("config.yaml", "curves.png", "samples/epoch-0001.png", "samples/epoch-0008.png", "samples/final.png",
+                 "checkpoints/latest.json"):
+        assert (run / name).is_file(), name
+    assert any((run / "tensorboard").iterdir())
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(1, 41))  # every step is logged
+    assert {"loss_d", "loss_g", "d_real", "d_fake", "images_per_s"} <= set(records[-1])
+    # Within a few dozen steps D tells the digits from G's early attempts: D(x) above D(G(z)).
+    late = records[-10:]
+    assert sum(r["d_real"] for r in late) / 10 > sum(r["d_fake"] for r in late) / 10 + 0.2
+    x = gankit.load(run).sample(6, seed=1)
+    assert x.shape == (6, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert torch.equal(x, gankit.load(run).sample(6, seed=1))  # a seed fixes the samples
+
+
+def test_toy_generator_moves_its_samples_onto_the_ring(tmp_path):
+    cfg = load_config("toy-ring", overrides=["train.steps=400", "train.grid_size=500", "model.width=64",
+                                             "data.n=10240"])
+    trainer = Trainer(cfg, tmp_path / "ring", progress=False)
+    distance = lambda x: (x.norm(dim=1) - 2).abs().mean().item()  # the 8 modes sit on the circle of radius 2
+    with torch.no_grad():
+        before = distance(trainer.recipe.G(torch.randn(2000, 2)))
+    trainer.fit()
+    after = distance(gankit.load(tmp_path / "ring").sample(2000, seed=0))
+    assert after < 0.5 * before and after < 0.4
+
+
+@pytest.mark.parametrize("preset, extra", [("digits-dcgan", ["train.ema=0.9"]),
+                                           ("mnist-mlp", []),          # dropout: the RNG state must travel
+                                           ("digits-wgan-gp", ["train.k=2"])])
+def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_digits_config, preset, extra):
+    cfg = tiny_digits_config("train.epochs=3", "train.batch_size=32", "model.z_dim=16", *extra, preset=preset)
+    straight = Trainer(cfg, tmp_path / "a", progress=False)
+    straight.fit()
+    first = Trainer(cfg, tmp_path / "b", progress=False)
+    first.fit(until_step=13)  # mid-epoch
+    resumed = Trainer(cfg, tmp_path / "b", resume=True, progress=False)
+    assert resumed.step == 13
+    resumed.fit()
+    for name, module in straight.recipe.modules.items():
+        other = resumed.recipe.modules[name].state_dict()
+        for key, value in module.state_dict().items():
+            assert torch.equal(value, other[key]), f"{name}.{key} differs after resume"
+    log_a = [json.loads(x) for x in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    log_b = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log_b] == [r["step"] for r in log_a]
+    assert [r["loss_d"] for r in log_b] == [r["loss_d"] for r in log_a]
+
+
+def test_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint(tmp_path, tiny_digits_config):
+    trainer = Trainer(tiny_digits_config("train.epochs=4"), tmp_path / "run", progress=False)
+    original = trainer.recipe.train_step
+
+    def poisoned(x, y, step):
+        if step == 6:  # the 7th step: D's weights go bad, and the loss computed from them is NaN
+            with torch.no_grad():
+                next(trainer.recipe.D.parameters()).fill_(float("nan"))
+        return original(x, y, step)
+
+    trainer.recipe.train_step = poisoned
+    with pytest.raises(TrainingDiverged, match="at step 7") as info:
+        trainer.fit()
+    assert "step-000005" in str(info.value) and "intact" in str(info.value)
+    ckpt = tmp_path / "run" / "checkpoints"
+    assert json.loads((ckpt / "latest.json").read_text())["step"] == 5
+    run = gankit.load(tmp_path / "run")
+    assert all(torch.isfinite(p).all() for p in run.recipe.D.parameters())
+
+
+def test_refuses_a_folder_that_holds_a_run_and_a_resume_without_one(tmp_path, tiny_digits_config):
+    cfg = tiny_digits_config("train.steps=2")
+    Trainer(cfg, tmp_path / "run", progress=False).fit()
+    before = (tmp_path / "run" / "config.yaml").read_text()
+    with pytest.raises(GankitError, match="already holds a run"):
+        Trainer(tiny_digits_config("train.steps=2", "model.width=16"), tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / "config.yaml").read_text() == before
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(GankitError, match="not an empty folder"):
+        Trainer(cfg, tmp_path / "other", progress=False)
+    with pytest.raises(GankitError, match="cannot resume"):
+        Trainer(cfg, tmp_path / "nothing", resume=True, progress=False)
+
+
+def test_a_checkpoint_of_another_architecture_is_refused(tmp_path, tiny_digits_config):
+    Trainer(tiny_digits_config("train.steps=2"), tmp_path / "run", progress=False).fit()
+    config = tmp_path / "run" / "config.yaml"
+    config.write_text(config.read_text().replace("width: 8", "width: 16"))
+    with pytest.raises(GankitError, match="another architecture"):
+        gankit.load(tmp_path / "run")
+
+
+def test_conditional_run_draws_the_asked_class(tmp_path, tiny_digits_config):
+    Trainer(tiny_digits_config("train.steps=3", "model.acgan=true", preset="digits-cdcgan"), tmp_path / "run",
+            progress=False).fit()
+    run = gankit.load(tmp_path / "run")
+    assert run.num_classes == 10
+    assert run.sample(4, label=3).shape == (4, 1, 28, 28)
+    with pytest.raises(GankitError, match="label must lie in 0..9"):
+        run.sample(4, label=10)
