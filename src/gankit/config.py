@@ -62,6 +62,7 @@ class TrainConfig:
     log_every: int = 10
     grid_size: int = 64              # images in the fixed-noise progress grid
     keep_checkpoints: int = 2
+    likelihood: str = "auto"         # VAE p(x|z): bernoulli | gaussian | auto (bernoulli for digits/mnist)
 
 
 @dataclass
@@ -188,7 +189,9 @@ def config_from_dict(raw: dict, where: str) -> Config:
 
 
 def validate(cfg: Config) -> None:
-    from gankit.losses import LOSSES  # the single list of loss names
+    from gankit.losses import LOSSES  # the single lists of names live beside what they name
+    from gankit.models import ARCHS
+    from gankit.recipes import RECIPES
 
     t, m, d = cfg.train, cfg.model, cfg.data
     checks = [
@@ -206,9 +209,8 @@ def validate(cfg: Config) -> None:
         (t.grid_size >= 1, f"train.grid_size must be positive, got {t.grid_size}"),
         (t.keep_checkpoints >= 1, f"train.keep_checkpoints must be at least 1, got {t.keep_checkpoints}"),
         (t.loss in LOSSES, f"train.loss must be one of {', '.join(LOSSES)}, got {t.loss!r}"),
-        (t.recipe in ("gan",), f"train.recipe must be one of: gan, got {t.recipe!r}"),
-        (m.arch in ("dcgan", "goodfellow-mlp", "toy-mlp"),
-         f"model.arch must be dcgan, goodfellow-mlp or toy-mlp, got {m.arch!r}"),
+        (t.recipe in RECIPES, f"train.recipe must be one of {', '.join(RECIPES)}, got {t.recipe!r}"),
+        (m.arch in ARCHS, f"model.arch must be one of {', '.join(ARCHS)}, got {m.arch!r}"),
         (m.z_dim >= 1 and m.width >= 1 and m.depth >= 0, "model.z_dim and model.width must be positive"),
         (m.d_norm in ("batch", "layer", "none"), f"model.d_norm must be batch, layer or none, got {m.d_norm!r}"),
         (m.pack >= 1, f"model.pack must be at least 1, got {m.pack}"),

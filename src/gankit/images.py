@@ -77,26 +77,35 @@ def save_points(points: torch.Tensor, path: str | Path, real: torch.Tensor | Non
     _savefig(fig, path)
 
 
-def save_curves(records: list[dict], path: str | Path, probability: bool = True) -> None:
-    """Loss curves and D's outputs on real and fake, against the step."""
+def _smooth(values: list[float], window: int) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if window <= 1 or len(v) < window:
+        return v
+    kernel = np.ones(window) / window
+    valid = np.convolve(np.isfinite(v), kernel, mode="same")
+    return np.convolve(np.nan_to_num(v), kernel, mode="same") / np.maximum(valid, 1e-9)
+
+
+def save_curves(records: list[dict], path: str | Path, panels: list[tuple[str, dict[str, str]]]) -> None:
+    """One panel per (title, {metric key: label}); raw values faint, a moving average on top."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 4))
-    steps = [r["step"] for r in records]
-    for key, label in (("loss_d", "D loss"), ("loss_g", "G loss")):
-        ax_loss.plot(steps, [r.get(key, float("nan")) for r in records], label=label)
-    ax_loss.set_xlabel("step")
-    ax_loss.set_title("losses")
-    ax_loss.legend()
-    for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
-        ax_d.plot(steps, [r.get(key, float("nan")) for r in records], label=label)
-    if probability:
-        ax_d.axhline(0.5, color="grey", lw=0.8, ls="--")
-        ax_d.set_ylim(0, 1)
-    ax_d.set_xlabel("step")
-    ax_d.set_title("D's output on real and generated data" if probability else "critic's mean score")
-    ax_d.legend()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    steps = np.array([r["step"] for r in records])
+    window = max(1, len(records) // 50)
+    for ax, (title, keys) in zip(axes[0], panels):
+        for i, (key, label) in enumerate(keys.items()):
+            values = [r.get(key, float("nan")) for r in records]
+            color = f"C{i}"
+            ax.plot(steps, values, color=color, alpha=0.25, lw=0.8)
+            ax.plot(steps, _smooth(values, window), color=color, label=label)
+        if "probability" in title:
+            ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+            ax.set_ylim(0, 1)
+        ax.set_xlabel("step")
+        ax.set_title(title)
+        ax.legend()
     _savefig(fig, path)

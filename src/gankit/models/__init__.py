@@ -9,7 +9,10 @@ from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from gankit.models.mlp import (GoodfellowDiscriminator, GoodfellowGenerator, Maxout, ToyDiscriminator,
                                ToyGenerator)
 
-__all__ = ["build_gan", "DCGANGenerator", "DCGANDiscriminator", "GoodfellowGenerator", "GoodfellowDiscriminator",
+# Every architecture a config may name; the recipe that trains it decides how it is built.
+ARCHS = ("dcgan", "goodfellow-mlp", "toy-mlp", "vae-mlp", "vae-conv")
+
+__all__ = ["ARCHS", "build_gan", "DCGANGenerator", "DCGANDiscriminator", "GoodfellowGenerator", "GoodfellowDiscriminator",
            "ToyGenerator", "ToyDiscriminator", "Maxout"]
 
 

@@ -45,6 +45,14 @@ class GANRecipe:
             else contextlib.nullcontext
 
     @property
+    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
+        """What the progress bar shows and curves.png draws: (panel title, {metric: label})."""
+        d_title = "D(x) and D(G(z)), as probability" if self.cfg.train.loss in PROBABILITY_LOSSES \
+            else "mean critic score on real and generated data"
+        return [("losses", {"loss_d": "D loss", "loss_g": "G loss"}),
+                (d_title, {"d_real": "D(x)", "d_fake": "D(G(z))"})]
+
+    @property
     def modules(self) -> dict[str, torch.nn.Module]:
         mods = {"G": self.G, "D": self.D}
         if self.G_ema is not None:

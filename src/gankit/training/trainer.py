@@ -23,7 +23,6 @@ from gankit.data import Dataset, load_dataset
 from gankit.errors import GankitError
 from gankit.files import write_text
 from gankit.recipes import RECIPES
-from gankit.recipes.gan import PROBABILITY_LOSSES
 from gankit.runs import CONFIG_FILE, resolve_device
 
 
@@ -161,7 +160,7 @@ class Trainer:
         for i in range(len(pending)):
             record = {"step": first + i, "epoch": epoch, "images_per_s": round(rate, 1)}
             record.update({k: values[k][i] for k in keys if values[k][i] is not None})
-            bad = [k for k in ("loss_d", "loss_g") if k in record and not math.isfinite(record[k])]
+            bad = [k for k in keys if k.startswith("loss") and k in record and not math.isfinite(record[k])]
             if bad:
                 last = latest_checkpoint(self.ckpt_root)
                 kept = f"the last good checkpoint, {last}, is intact" if last else "no checkpoint was written yet"
@@ -174,10 +173,11 @@ class Trainer:
                         writer.add_scalar(k, v, record["step"])
         with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
             f.writelines(json.dumps(r) + "\n" for r in self.records[-len(pending):])
+        labels = {k: label for _, panel in self.recipe.curve_panels for k, label in panel.items()}
         last = self.records[-1]
+        shown = " ".join(f"{labels[k]} {last[k]:.3g}" for k in labels if k in last)
         bar.update(len(pending))
-        bar.set_postfix_str(f"D {last['loss_d']:.3f} G {last.get('loss_g', float('nan')):.3f} "
-                            f"D(x) {last['d_real']:.2f} D(G(z)) {last['d_fake']:.2f} {rate:.0f} img/s", refresh=False)
+        bar.set_postfix_str(f"{shown} {rate:.0f} img/s", refresh=False)
 
     def _epoch_end(self, writer) -> None:
         epoch = self.step // self.steps_per_epoch
@@ -202,6 +202,12 @@ class Trainer:
         fake = G(self.fixed_z, self.fixed_y).float()
         G.train(was_training)
         out = self.run_dir / "samples" / f"{name}.png"
+        # A recipe may add pictures of its own (a VAE: reconstructions beside inputs), named {picture}-{name}.png.
+        extra = getattr(self.recipe, "pictures", None)
+        if extra is not None and self.data.kind == "image":
+            x, y = self.data.batch(torch.arange(min(self.cfg.train.grid_size, len(self.data)), device=self.device))
+            for picture, grid in extra(x, y).items():
+                images.save_grid(grid, self.run_dir / "samples" / f"{picture}-{name}.png")
         if self.data.kind == "image":
             nrow = self.recipe.num_classes or None  # conditional grids: one class per column
             images.save_grid(fake, out, nrow=nrow)
@@ -210,8 +216,7 @@ class Trainer:
         else:
             images.save_points(fake, out, real=self.data.x[: len(fake)].cpu(), title=f"step {self.step}")
         if self.records:
-            images.save_curves(self.records, self.run_dir / "curves.png",
-                               probability=self.cfg.train.loss in PROBABILITY_LOSSES)
+            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels)
 
     def _tensorboard(self):
         try:
