@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean-venv
+.PHONY: demo test install clean-venv readme-images
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,10 @@ test: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The README's pictures: the default run, trained into runs/readme, its final grid and curves copied to docs/images.
+readme-images: $(STAMP)
+	rm -rf runs/readme
+	$(BIN)/gankit train --preset digits-dcgan --out runs/readme --quiet
+	$(BIN)/gankit sample runs/readme --n 100 --seed 0 --scale 2 --force --out docs/images/digits-dcgan-final.png
+	cp runs/readme/curves.png docs/images/digits-dcgan-curves.png
