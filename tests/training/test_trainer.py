@@ -114,3 +114,26 @@ def test_conditional_run_draws_the_asked_class(tmp_path, tiny_digits_config):
     assert run.sample(4, label=3).shape == (4, 1, 28, 28)
     with pytest.raises(GankitError, match="label must lie in 0..9"):
         run.sample(4, label=10)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_config):
+    import os
+    import signal
+
+    from gankit.training import Interrupted
+
+    trainer = Trainer(tiny_digits_config("train.epochs=4"), tmp_path / "run", progress=False)
+    original = trainer.recipe.train_step
+
+    def step_then_interrupt(x, y, step):
+        out = original(x, y, step)
+        if step == 7:
+            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C during step 8
+        return out
+
+    trainer.recipe.train_step = step_then_interrupt
+    with pytest.raises(Interrupted, match="interrupted at step 8"):
+        trainer.fit()
+    assert json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())["step"] == 8
+    resumed = Trainer(tiny_digits_config("train.epochs=4"), tmp_path / "run", resume=True, progress=False)
+    assert resumed.fit()["steps"] == 20

@@ -12,11 +12,11 @@ import contextlib
 
 import torch
 import torch.nn.functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gankit.config import Config
 from gankit.losses import d_loss, g_loss, gradient_penalty
 from gankit.models import build_gan
+from gankit.recipes.ema import ema_model
 
 # For these losses D's output is a log-odds and sigmoid(logit) is D's probability that x is real; for the others it is a
 # raw critic score, logged as it is.
@@ -39,7 +39,7 @@ class GANRecipe:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), **fused)
         self.G_ema = None
         if t.ema > 0:
-            self.G_ema = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(t.ema), use_buffers=True)
+            self.G_ema = ema_model(self.G, t.ema)
         self.G_fwd, self.D_fwd = (torch.compile(self.G), torch.compile(self.D)) if t.compile else (self.G, self.D)
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if t.amp and device.type == "cuda" \
             else contextlib.nullcontext

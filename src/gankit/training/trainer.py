@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -108,7 +109,9 @@ class Trainer:
     def fit(self, until_step: int | None = None) -> dict:
         """Train to the configured length (or stop after `until_step` steps, for tests and schedules)."""
         end = min(self.total_steps, until_step or self.total_steps)
-        previous_handler = signal.signal(signal.SIGINT, self._request_stop)
+        # Ctrl-C finishes the current step, saves a checkpoint and stops (signals reach only the main thread).
+        in_main = threading.current_thread() is threading.main_thread()
+        previous_handler = signal.signal(signal.SIGINT, self._request_stop) if in_main else None
         writer = self._tensorboard()
         bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress,
                    dynamic_ncols=True, desc=self.cfg.preset or "train")
@@ -141,7 +144,8 @@ class Trainer:
             bar.close()
             if writer is not None:
                 writer.close()
-            signal.signal(signal.SIGINT, previous_handler)
+            if in_main:
+                signal.signal(signal.SIGINT, previous_handler)
         elapsed = time.perf_counter() - t_start
         trained = self.step - start_step
         return {"steps": self.step, "seconds": elapsed,

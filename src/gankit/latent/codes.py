@@ -1,0 +1,66 @@
+"""Between images and latent codes, for any trained run: decode z, read image files, encode images.
+
+Encoding uses the family's encoder when it has one (a VAE's mean of q(z|x)); otherwise it inverts the generator by
+optimisation (gankit.latent.inversion).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from gankit.errors import GankitError
+
+
+def labels_for(run, n: int, label: int | None) -> torch.Tensor | None:
+    """What a conditional generator is given beside z: `label` for all n (default class 0); None if unconditional."""
+    if not run.num_classes:
+        if label is not None:
+            raise GankitError(f"run {run.path} is not conditional: it takes no label")
+        return None
+    label = 0 if label is None else label
+    if not 0 <= label < run.num_classes:
+        raise GankitError(f"label must lie in 0..{run.num_classes - 1}, got {label}")
+    return torch.full((n,), label, dtype=torch.long, device=run.device)
+
+
+@torch.no_grad()
+def decode(run, z: torch.Tensor, label: int | None = None, batch_size: int = 500) -> torch.Tensor:
+    """G(z) (a VAE: the decoder's mean image) in [-1, 1], on the CPU."""
+    out = [run.G(chunk.to(run.device), labels_for(run, len(chunk), label)).float().cpu()
+           for chunk in z.split(batch_size)]
+    return torch.cat(out)
+
+
+def read_images(paths: list[str | Path], run) -> torch.Tensor:
+    """Image files -> (N, C, H, W) in [-1, 1] at the run's size and channels (scaled and center-cropped)."""
+    from gankit.data.folder import EXTENSIONS, MODES, _decode
+
+    if len(run.data_shape) != 3:
+        raise GankitError(f"run {run.path} generates points, not images")
+    channels, size = run.data_shape[0], run.data_shape[-1]
+    arrays = []
+    for p in map(Path, paths):
+        if not p.is_file():
+            raise GankitError(f"image {p} does not exist")
+        if p.suffix.lower() not in EXTENSIONS:
+            raise GankitError(f"{p} is not an image file (looked for {', '.join(EXTENSIONS)})")
+        try:
+            arrays.append(torch.from_numpy(_decode(p, size, MODES[channels]).copy()))
+        except OSError:
+            raise GankitError(f"image {p} cannot be read") from None
+    x = torch.stack(arrays).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
+    return x.float().div(127.5).sub(1)
+
+
+def has_encoder(run) -> bool:
+    return callable(getattr(run.recipe, "encode", None))
+
+
+def encode(run, x: torch.Tensor, label: int | None = None, **inversion) -> torch.Tensor:
+    """Latent codes of images x: the encoder's when the family has one, else found by inversion."""
+    if has_encoder(run):
+        return run.recipe.encode(x.to(run.device)).float().cpu()
+    from gankit.latent.inversion import invert
+
+    return invert(run, x, label=label, **inversion).z

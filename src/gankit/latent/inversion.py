@@ -1,0 +1,88 @@
+"""Inversion: the latent code z whose image G(z) is closest to a given image x.
+
+A VAE answers at once: its encoder gives the mean of q(z|x). A GAN has no encoder, so z is found by optimisation,
+minimising || G(z) - x ||^2 over z (Zhu et al. 2016, "Generative Visual Manipulation on the Natural Image Manifold",
+Section 3.1; Creswell & Bharath 2018). Two details make it work:
+  - restarts: the objective is not convex in z; each image is fitted from several random starts and the best kept;
+  - the prior's typical set: z ~ N(0, I_d) lies near the sphere of radius sqrt(d), and an unconstrained z can drift
+    far from it, where G was never trained and its images are no longer samples of the model. After each Adam step z
+    is projected back onto that sphere (projected gradient descent).
+The error is reported per image as the mean squared error of pixel intensities in [0, 1] and as PSNR in dB.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from gankit.errors import GankitError
+from gankit.latent.codes import decode, has_encoder, labels_for
+
+
+@dataclass
+class Inversion:
+    z: torch.Tensor                 # (N, d) the codes found
+    reconstructions: torch.Tensor   # (N, C, H, W) G(z) in [-1, 1]
+    mse: torch.Tensor               # (N,) mean squared error per pixel, intensities in [0, 1]
+    method: str                     # "encoder" or "optimisation"
+
+    @property
+    def psnr(self) -> torch.Tensor:
+        """Peak signal-to-noise ratio in dB (peak 1 on the [0, 1] scale)."""
+        return 10 * torch.log10(1 / self.mse.clamp_min(1e-12))
+
+
+def project_to_sphere(z: torch.Tensor) -> torch.Tensor:
+    """Each code scaled onto the sphere of radius sqrt(d), where N(0, I_d) puts nearly all its mass."""
+    return z * (math.sqrt(z.shape[-1]) / z.norm(dim=-1, keepdim=True).clamp_min(1e-12))
+
+
+def pixel_mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Per image, on intensities in [0, 1] (a and b are in [-1, 1], hence the factor 1/4)."""
+    return (a - b).pow(2).flatten(1).mean(dim=1) / 4
+
+
+def invert(run, x: torch.Tensor, steps: int = 300, restarts: int = 4, lr: float = 0.05, label: int | None = None,
+           seed: int = 0, use_encoder: bool = True) -> Inversion:
+    """Codes for images x (N, C, H, W) in [-1, 1] of the run's shape. A VAE uses its encoder unless
+    `use_encoder=False`; otherwise `restarts` random starts are optimised for `steps` Adam steps each."""
+    if tuple(x.shape[1:]) != tuple(run.data_shape):
+        raise GankitError(f"images of shape {tuple(x.shape[1:])} do not fit run {run.path}, which makes "
+                          f"{tuple(run.data_shape)}")
+    if steps < 1 or restarts < 1:
+        raise GankitError(f"inversion needs at least 1 step and 1 restart, got {steps} and {restarts}")
+    x = x.float().cpu()
+    if use_encoder and has_encoder(run):
+        z = run.recipe.encode(x.to(run.device)).float().cpu()
+        reconstructions = decode(run, z, label)
+        return Inversion(z, reconstructions, pixel_mse(reconstructions, x), "encoder")
+
+    n, d = len(x), run.recipe.z_dim
+    G = run.G.eval()
+    target = x.to(run.device).repeat(restarts, 1, 1, 1)  # restart r of image i sits at r * n + i
+    y = labels_for(run, restarts * n, label)
+    gen = torch.Generator().manual_seed(seed)
+    z = project_to_sphere(torch.randn(restarts * n, d, generator=gen)).to(run.device).requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    frozen = [p for p in G.parameters() if p.requires_grad]
+    for p in frozen:  # only z is optimised: no weight gradients are computed at all
+        p.requires_grad_(False)
+    try:
+        for _ in range(steps):
+            loss = (G(z, y).float() - target).pow(2).flatten(1).mean(dim=1).sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                z.copy_(project_to_sphere(z))
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
+    with torch.no_grad():
+        z = z.detach()
+        errors = pixel_mse(G(z, y).float(), target).view(restarts, n)
+        best = errors.argmin(dim=0)
+        z = z.view(restarts, n, d)[best, torch.arange(n, device=z.device)].cpu()
+    reconstructions = decode(run, z, label)
+    return Inversion(z, reconstructions, pixel_mse(reconstructions, x), "optimisation")

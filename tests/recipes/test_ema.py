@@ -1,0 +1,24 @@
+import torch
+from torch import nn
+
+from gankit.recipes.ema import ema_decay, ema_model
+
+
+def test_decay_ramps_up_then_holds():
+    assert ema_decay(0.999, 0) == 0.1
+    assert ema_decay(0.999, 90) == 0.91
+    assert ema_decay(0.999, 10**6) == 0.999
+
+
+def test_average_follows_the_net_early_instead_of_keeping_its_initial_weights():
+    net = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))
+    ema = ema_model(net, decay=0.999)
+    with torch.no_grad():
+        for step in range(200):
+            net[0].weight.fill_(1.0)  # the net has moved to a new place and stays there
+            net(torch.randn(8, 3))    # BatchNorm statistics move too
+            ema.update_parameters(net)
+    # A plain 0.999 average would still be ~82 % the first weights after 200 updates; the ramp has followed.
+    assert torch.allclose(ema.module[0].weight, torch.ones(3, 3), atol=0.05)
+    assert ema.module[1].num_batches_tracked == net[1].num_batches_tracked
+    assert torch.allclose(ema.module[1].running_mean, net[1].running_mean, atol=0.2)
