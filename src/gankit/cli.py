@@ -70,8 +70,9 @@ def _info(args) -> None:
         records = [json.loads(line) for line in log.read_text().splitlines()[-1:]]
     info = {"run": str(run.path), "preset": run.config.preset, "data": run.config.data.name,
             "data_shape": list(run.data_shape), "classes": run.classes, "arch": run.config.model.arch,
-            "loss": run.config.train.loss, "k": run.config.train.k, "step": run.step,
+            "recipe": run.config.train.recipe, "step": run.step,
             "epoch": round(run.meta.get("epoch", 0), 2), "parameters": n_params,
+            **({"loss": run.config.train.loss, "k": run.config.train.k} if run.config.train.recipe == "gan" else {}),
             "checkpoint": str(run.checkpoint), "last_log": records[0] if records else None}
     if args.json:
         print(json.dumps(info, indent=2))
@@ -85,7 +86,8 @@ def _presets(args) -> None:
 
     for name in preset_names():
         c = load_config(name)
-        print(f"{name:<16} {c.data.name:<8} {c.model.arch:<15} loss={c.train.loss} k={c.train.k}")
+        game = f"loss={c.train.loss} k={c.train.k}" if c.train.recipe == "gan" else ""
+        print(f"{name:<16} {c.train.recipe:<4} {c.data.name:<8} {c.model.arch:<15} {game}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("presets", help="list the named configurations")
     pr.set_defaults(func=_presets)
+
+    # Subcommands that live beside what they run.
+    from gankit import compare
+    from gankit.lab import command as lab_command
+    from gankit.latent import command as latent_command
+
+    latent_command.add_parser(sub)   # interpolate, invert, arithmetic
+    compare.add_parser(sub)          # compare
+    lab_command.add_parser(sub)      # lab
     return p
 
 

@@ -35,6 +35,9 @@ def build_gan(m: ModelConfig, data_shape: tuple[int, ...], num_classes: int) -> 
         if conditional:
             raise GankitError("goodfellow-mlp has no conditional variant; use arch dcgan")
         return GoodfellowGenerator(m.z_dim, data_shape), GoodfellowDiscriminator(data_shape)
+    if m.arch != "dcgan":
+        raise GankitError(f"model.arch {m.arch} is not a GAN architecture; the gan recipe builds dcgan, "
+                          f"goodfellow-mlp or toy-mlp")
     channels, height, width = data_shape
     if height != width:
         raise GankitError(f"DCGAN needs square images, got {height}x{width}")

@@ -60,6 +60,8 @@ class Trainer:
         self.fixed_z = torch.randn(t.grid_size, self.recipe.z_dim, generator=gen).to(self.device)
         self.fixed_y = (torch.arange(t.grid_size, device=self.device) % self.recipe.num_classes
                         if self.recipe.num_classes else None)
+        # A fixed, seeded choice of real items for recipes' own pictures (data sets may be sorted by class).
+        self.fixed_real = torch.randperm(len(self.data), generator=gen)[: t.grid_size].to(self.device)
         self.ckpt_root = self.run_dir / "checkpoints"
         self.records: list[dict] = []
         self.step = 0
@@ -209,7 +211,7 @@ class Trainer:
         # A recipe may add pictures of its own (a VAE: reconstructions beside inputs), named {picture}-{name}.png.
         extra = getattr(self.recipe, "pictures", None)
         if extra is not None and self.data.kind == "image":
-            x, y = self.data.batch(torch.arange(min(self.cfg.train.grid_size, len(self.data)), device=self.device))
+            x, y = self.data.batch(self.fixed_real)
             for picture, grid in extra(x, y).items():
                 images.save_grid(grid, self.run_dir / "samples" / f"{picture}-{name}.png")
         if self.data.kind == "image":

@@ -1,0 +1,37 @@
+"""A real gankit training run (Trainer + a preset), paused at chosen steps to look at G: what the lab's 2-D experiments
+show is exactly what `gankit train --preset ... --set ...` does. The run folder is temporary; the lab keeps only what
+it observed: the logged metrics and G's samples on the trainer's fixed noise.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+
+import torch
+
+from gankit.config import load_config
+from gankit.training import Trainer
+
+
+@dataclass
+class ObservedRun:
+    title: str
+    records: list[dict]                # the trainer's log: one dict per step (loss_d, loss_g, d_real, d_fake, ...)
+    samples: dict[int, torch.Tensor]   # step -> G(fixed noise), (grid_size, 2)
+
+
+def observe(title: str, preset: str, overrides: list[str], at_steps: list[int], seed: int = 0) -> ObservedRun:
+    cfg = load_config(preset, overrides=[*overrides, f"train.seed={seed}", "train.device=cpu",
+                                         f"train.steps={max(at_steps)}"])
+    # One epoch covers the whole run, so the trainer draws no per-epoch pictures; the lab draws its own.
+    cfg.data.n = max(at_steps) * cfg.train.batch_size
+    samples = {}
+    with tempfile.TemporaryDirectory(prefix="gankit-lab-") as folder:
+        trainer = Trainer(cfg, f"{folder}/run", progress=False)
+        for step in sorted(at_steps):
+            trainer.fit(until_step=step)
+            with torch.no_grad():
+                trainer.recipe.sampler.eval()
+                samples[step] = trainer.recipe.sampler(trainer.fixed_z).float().cpu()
+                trainer.recipe.sampler.train()
+    return ObservedRun(title, trainer.records, samples)
