@@ -1,6 +1,11 @@
 import pytest
+import torch
 
 from gankit.config import load_config
+
+# The test nets are tiny: one thread beats two (OpenMP's hand-offs cost more than the work), and a busy machine
+# cannot turn the suite into a crawl.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

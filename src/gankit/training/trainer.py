@@ -111,6 +111,9 @@ class Trainer:
     def fit(self, until_step: int | None = None) -> dict:
         """Train to the configured length (or stop after `until_step` steps, for tests and schedules)."""
         end = min(self.total_steps, until_step or self.total_steps)
+        threads = torch.get_num_threads()
+        if self.cfg.train.threads:
+            torch.set_num_threads(self.cfg.train.threads)
         # Ctrl-C finishes the current step, saves a checkpoint and stops (signals reach only the main thread).
         in_main = threading.current_thread() is threading.main_thread()
         previous_handler = signal.signal(signal.SIGINT, self._request_stop) if in_main else None
@@ -148,6 +151,7 @@ class Trainer:
                 writer.close()
             if in_main:
                 signal.signal(signal.SIGINT, previous_handler)
+            torch.set_num_threads(threads)
         elapsed = time.perf_counter() - t_start
         trained = self.step - start_step
         return {"steps": self.step, "seconds": elapsed,
