@@ -125,10 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     from gankit import compare
     from gankit.lab import command as lab_command
     from gankit.latent import command as latent_command
+    from gankit.metrics.command import add_parser as add_eval_parser
 
     latent_command.add_parser(sub)   # interpolate, invert, arithmetic
     compare.add_parser(sub)          # compare
     lab_command.add_parser(sub)      # lab
+    add_eval_parser(sub)             # eval
     return p
 
 
