@@ -60,6 +60,8 @@ class TrainConfig:
     compile: bool = False            # torch.compile G and D
     channels_last: bool = True
     threads: int = 0                 # CPU threads for torch; 0 keeps torch's default (tiny nets run best on 1)
+    eval_every: int = 0              # evaluate FID/KID every this many steps, keep checkpoints/best; 0 = off
+    eval_n: int = 2000               # samples per evaluation during training
     log_every: int = 10
     grid_size: int = 64              # images in the fixed-noise progress grid
     keep_checkpoints: int = 2
@@ -206,6 +208,8 @@ def validate(cfg: Config) -> None:
         (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
         (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
         (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
+        (t.eval_every >= 0, f"train.eval_every must not be negative, got {t.eval_every}"),
+        (t.eval_n >= 10, f"train.eval_n must be at least 10, got {t.eval_n}"),
         (t.threads >= 0, f"train.threads must not be negative, got {t.threads}"),
         (t.log_every >= 1, f"train.log_every must be positive, got {t.log_every}"),
         (t.grid_size >= 1, f"train.grid_size must be positive, got {t.grid_size}"),

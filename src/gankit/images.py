@@ -94,14 +94,16 @@ def save_curves(records: list[dict], path: str | Path, panels: list[tuple[str, d
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
-    steps = np.array([r["step"] for r in records])
-    window = max(1, len(records) // 50)
     for ax, (title, keys) in zip(axes[0], panels):
         for i, (key, label) in enumerate(keys.items()):
-            values = [r.get(key, float("nan")) for r in records]
+            # Each metric on the steps where it was logged: G's loss only on G steps, FID only when evaluated.
+            points = [(r["step"], r[key]) for r in records if key in r and np.isfinite(r[key])]
+            if not points:
+                continue
+            steps, values = np.array(points).T
             color = f"C{i}"
-            ax.plot(steps, values, color=color, alpha=0.25, lw=0.8)
-            ax.plot(steps, _smooth(values, window), color=color, label=label)
+            ax.plot(steps, values, color=color, alpha=0.25, lw=0.8, marker="o" if len(points) < 30 else None)
+            ax.plot(steps, _smooth(list(values), max(1, len(points) // 50)), color=color, label=label)
         if "probability" in title:
             ax.axhline(0.5, color="grey", lw=0.8, ls="--")
             ax.set_ylim(0, 1)

@@ -137,3 +137,27 @@ def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_con
     assert json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())["step"] == 8
     resumed = Trainer(tiny_digits_config("train.epochs=4"), tmp_path / "run", resume=True, progress=False)
     assert resumed.fit()["steps"] == 20
+
+
+def test_evaluation_during_training_logs_fid_keeps_the_best_and_changes_no_weight(tmp_path, tiny_digits_config,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    plain = Trainer(tiny_digits_config("train.epochs=2"), tmp_path / "plain", progress=False)
+    plain.fit()
+    evaluated = Trainer(tiny_digits_config("train.epochs=2", "train.eval_every=4", "train.eval_n=200"),
+                        tmp_path / "eval", progress=False)
+    evaluated.fit()
+    records = [json.loads(x) for x in (tmp_path / "eval" / "metrics.jsonl").read_text().splitlines()]
+    fids = {r["step"]: r["fid"] for r in records if "fid" in r}
+    assert sorted(fids) == [4, 8] and all(f > 0 for f in fids.values())
+    best = json.loads((tmp_path / "eval" / "checkpoints" / "best" / "latest.json").read_text())
+    assert best["step"] == min(fids, key=fids.get)
+    for name, module in plain.recipe.modules.items():
+        for key, value in module.state_dict().items():
+            assert torch.equal(value, evaluated.recipe.modules[name].state_dict()[key]), f"{name}.{key}"
+
+
+def test_evaluation_during_training_needs_a_feature_extractor(tmp_path):
+    cfg = load_config("toy-ring", overrides=["train.eval_every=10"])
+    with pytest.raises(GankitError, match="no built-in feature extractor"):
+        Trainer(cfg, tmp_path / "run", progress=False)

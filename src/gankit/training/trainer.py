@@ -63,6 +63,10 @@ class Trainer:
         # A fixed, seeded choice of real items for recipes' own pictures (data sets may be sorted by class).
         self.fixed_real = torch.randperm(len(self.data), generator=gen)[: t.grid_size].to(self.device)
         self.ckpt_root = self.run_dir / "checkpoints"
+        self.best_fid = float("inf")
+        if t.eval_every:
+            from gankit.metrics.evaluate import default_features
+            self.eval_features = default_features(cfg.data.name)  # fails now, not after an hour, if there is none
         self.records: list[dict] = []
         self.step = 0
         if resume:
@@ -92,6 +96,9 @@ class Trainer:
             raise GankitError(f"cannot resume {self.run_dir}: it has no checkpoint yet")
         load_weights(ckpt, self.recipe.modules, self.cfg.to_dict()["model"])
         self.step = load_training_state(ckpt, self.recipe.optimizers)
+        best = latest_checkpoint(self.ckpt_root / "best")
+        if best is not None:
+            self.best_fid = json.loads((best / "meta.json").read_text()).get("fid", float("inf"))
         # Keep the log up to the checkpoint; steps after it will be trained again.
         log = self.run_dir / "metrics.jsonl"
         if log.is_file():
@@ -130,7 +137,9 @@ class Trainer:
                 pending.append(self.recipe.train_step(x, y, self.step))
                 self.step += 1
                 epoch_done = self.step % self.steps_per_epoch == 0
-                if len(pending) >= self.cfg.train.log_every or epoch_done or self.step == end or self._stop_requested:
+                eval_due = self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0
+                if (len(pending) >= self.cfg.train.log_every or epoch_done or eval_due or self.step == end
+                        or self._stop_requested):
                     now = time.perf_counter()
                     rate = len(pending) * self.cfg.train.batch_size / max(now - t_window, 1e-9)
                     self._flush(pending, rate, writer, bar)
@@ -181,6 +190,12 @@ class Trainer:
                 for k, v in record.items():
                     if k not in ("step", "epoch"):
                         writer.add_scalar(k, v, record["step"])
+        if self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0:
+            scores = self._evaluate()
+            self.records[-1].update(scores)
+            if writer is not None:
+                for k, v in scores.items():
+                    writer.add_scalar(k, v, self.step)
         with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
             f.writelines(json.dumps(r) + "\n" for r in self.records[-len(pending):])
         labels = {k: label for _, panel in self.recipe.curve_panels for k, label in panel.items()}
@@ -188,6 +203,33 @@ class Trainer:
         shown = " ".join(f"{labels[k]} {last[k]:.3g}" for k in labels if k in last)
         bar.update(len(pending))
         bar.set_postfix_str(f"{shown} {rate:.0f} img/s", refresh=False)
+
+    @torch.no_grad()
+    def _evaluate(self) -> dict[str, float]:
+        """FID and KID of train.eval_n samples against the training data; the best G so far goes to checkpoints/best.
+        The global RNG state is put back afterwards, so evaluating changes nothing about the training itself."""
+        from gankit.metrics import evaluate
+
+        t = self.cfg.train
+        rng = torch.get_rng_state()
+        G = self.recipe.sampler
+        was_training = G.training
+        G.eval()
+        gen = torch.Generator().manual_seed(t.seed + 2)  # the same z at every evaluation
+        z = torch.randn(t.eval_n, self.recipe.z_dim, generator=gen).to(self.device)
+        y = torch.arange(t.eval_n, device=self.device) % self.recipe.num_classes if self.recipe.num_classes else None
+        fake = torch.cat([G(z[i:i + 500], None if y is None else y[i:i + 500]).float().cpu()
+                          for i in range(0, t.eval_n, 500)])
+        G.train(was_training)
+        scores = evaluate(fake, self.cfg.data.name, ("fid", "kid"), self.eval_features, root=self.cfg.data.root,
+                          kid_subsets=20, kid_subset_size=min(1000, t.eval_n), seed=t.seed)
+        torch.set_rng_state(rng)
+        scores = {"fid": scores["fid"], "kid": scores["kid"]}
+        if scores["fid"] < self.best_fid:
+            self.best_fid = scores["fid"]
+            save_checkpoint(self.ckpt_root / "best", self.step, self.recipe.modules, self.recipe.optimizers,
+                            {**self._meta(), **scores}, keep=1)
+        return scores
 
     def _epoch_end(self, writer) -> None:
         epoch = self.step // self.steps_per_epoch
@@ -198,11 +240,13 @@ class Trainer:
         if self._saved_step == self.step:
             return
         self._saved_step = self.step
-        meta = {"epoch": self.step / self.steps_per_epoch, "model": self.cfg.to_dict()["model"],
+        save_checkpoint(self.ckpt_root, self.step, self.recipe.modules, self.recipe.optimizers, self._meta(),
+                        keep=self.cfg.train.keep_checkpoints)
+
+    def _meta(self) -> dict:
+        return {"epoch": self.step / self.steps_per_epoch, "model": self.cfg.to_dict()["model"],
                 "data_shape": list(self.data.shape), "num_classes": self.data.num_classes,
                 "classes": self.data.classes, "data": self.cfg.data.name}
-        save_checkpoint(self.ckpt_root, self.step, self.recipe.modules, self.recipe.optimizers, meta,
-                        keep=self.cfg.train.keep_checkpoints)
 
     @torch.no_grad()
     def _pictures(self, name: str, writer) -> None:
@@ -226,7 +270,8 @@ class Trainer:
         else:
             images.save_points(fake, out, real=self.data.x[: len(fake)].cpu(), title=f"step {self.step}")
         if self.records:
-            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels)
+            quality = [("sample quality (FID, lower is better)", {"fid": "FID"})] if self.cfg.train.eval_every else []
+            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels + quality)
 
     def _tensorboard(self):
         try:
