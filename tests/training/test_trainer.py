@@ -79,6 +79,8 @@ def test_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint(tm
     assert "step-000005" in str(info.value) and "intact" in str(info.value)
     ckpt = tmp_path / "run" / "checkpoints"
     assert json.loads((ckpt / "latest.json").read_text())["step"] == 5
+    logged = [json.loads(x)["step"] for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert logged == list(range(1, 7))  # every good step is logged, the bad one is not
     run = gankit.load(tmp_path / "run")
     assert all(torch.isfinite(p).all() for p in run.recipe.D.parameters())
 

@@ -176,28 +176,29 @@ class Trainer:
         keys = sorted({k for p in pending for k in p})
         values = {k: [p[k].item() if k in p else None for p in pending] for k in keys}
         epoch = (self.step - 1) // self.steps_per_epoch + 1
+        new: list[dict] = []
         for i in range(len(pending)):
             record = {"step": first + i, "epoch": epoch, "images_per_s": round(rate, 1)}
             record.update({k: values[k][i] for k in keys if values[k][i] is not None})
             bad = [k for k in keys if k.startswith("loss") and k in record and not math.isfinite(record[k])]
             if bad:
+                self._append_log(new)  # the steps before the bad one stay in the log
                 last = latest_checkpoint(self.ckpt_root)
                 kept = f"the last good checkpoint, {last}, is intact" if last else "no checkpoint was written yet"
                 raise TrainingDiverged(f"{bad[0]} became {record[bad[0]]} at step {first + i}; training stopped and "
                                        f"{kept} (try a lower learning rate)")
-            self.records.append(record)
+            new.append(record)
             if writer is not None:
                 for k, v in record.items():
                     if k not in ("step", "epoch"):
                         writer.add_scalar(k, v, record["step"])
         if self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0:
             scores = self._evaluate()
-            self.records[-1].update(scores)
+            new[-1].update(scores)
             if writer is not None:
                 for k, v in scores.items():
                     writer.add_scalar(k, v, self.step)
-        with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
-            f.writelines(json.dumps(r) + "\n" for r in self.records[-len(pending):])
+        self._append_log(new)
         labels = {k: label for _, panel in self.recipe.curve_panels for k, label in panel.items()}
         last = self.records[-1]
         shown = " ".join(f"{labels[k]} {last[k]:.3g}" for k in labels if k in last)
@@ -230,6 +231,11 @@ class Trainer:
             save_checkpoint(self.ckpt_root / "best", self.step, self.recipe.modules, self.recipe.optimizers,
                             {**self._meta(), **scores}, keep=1)
         return scores
+
+    def _append_log(self, records: list[dict]) -> None:
+        self.records.extend(records)
+        with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
+            f.writelines(json.dumps(r) + "\n" for r in records)
 
     def _epoch_end(self, writer) -> None:
         epoch = self.step // self.steps_per_epoch
