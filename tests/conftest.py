@@ -15,3 +15,14 @@ def tiny_digits_config():
         return load_config(preset, overrides=["data.n=320", "model.width=8", "train.log_every=5", "train.grid_size=16",
                                               *overrides])
     return make
+
+
+@pytest.fixture
+def assert_same_weights():
+    """Every tensor of every module (weights and buffers) of two trainers' recipes is bit-identical."""
+    def check(a, b):
+        for name, module in a.recipe.modules.items():
+            other = b.recipe.modules[name].state_dict()
+            for key, value in module.state_dict().items():
+                assert torch.equal(value, other[key]), f"{name}.{key} differs"
+    return check

@@ -44,7 +44,8 @@ def test_toy_generator_moves_its_samples_onto_the_ring(tmp_path):
 @pytest.mark.parametrize("preset, extra", [("digits-dcgan", ["train.ema=0.9"]),
                                            ("mnist-mlp", []),          # dropout: the RNG state must travel
                                            ("digits-wgan-gp", ["train.k=2"])])
-def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_digits_config, preset, extra):
+def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_digits_config, preset, extra,
+                                                                 assert_same_weights):
     cfg = tiny_digits_config("train.epochs=3", "train.batch_size=32", "model.z_dim=16", *extra, preset=preset)
     straight = Trainer(cfg, tmp_path / "a", progress=False)
     straight.fit()
@@ -53,10 +54,7 @@ def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_
     resumed = Trainer(cfg, tmp_path / "b", resume=True, progress=False)
     assert resumed.step == 13
     resumed.fit()
-    for name, module in straight.recipe.modules.items():
-        other = resumed.recipe.modules[name].state_dict()
-        for key, value in module.state_dict().items():
-            assert torch.equal(value, other[key]), f"{name}.{key} differs after resume"
+    assert_same_weights(straight, resumed)
     log_a = [json.loads(x) for x in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
     log_b = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log_b] == [r["step"] for r in log_a]
@@ -142,7 +140,7 @@ def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_con
 
 
 def test_evaluation_during_training_logs_fid_keeps_the_best_and_changes_no_weight(tmp_path, tiny_digits_config,
-                                                                                 monkeypatch):
+                                                                                 monkeypatch, assert_same_weights):
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     plain = Trainer(tiny_digits_config("train.epochs=2"), tmp_path / "plain", progress=False)
     plain.fit()
@@ -154,9 +152,7 @@ def test_evaluation_during_training_logs_fid_keeps_the_best_and_changes_no_weigh
     assert sorted(fids) == [4, 8] and all(f > 0 for f in fids.values())
     best = json.loads((tmp_path / "eval" / "checkpoints" / "best" / "latest.json").read_text())
     assert best["step"] == min(fids, key=fids.get)
-    for name, module in plain.recipe.modules.items():
-        for key, value in module.state_dict().items():
-            assert torch.equal(value, evaluated.recipe.modules[name].state_dict()[key]), f"{name}.{key}"
+    assert_same_weights(plain, evaluated)
 
 
 def test_evaluation_during_training_needs_a_feature_extractor(tmp_path):

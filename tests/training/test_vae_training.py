@@ -41,7 +41,7 @@ def test_vae_trains_through_the_trainer_its_elbo_improves_and_its_run_samples(tm
     assert torch.equal(samples, gankit.load(run).sample(6, seed=1))
 
 
-def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path):
+def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path, assert_same_weights):
     cfg = tiny_vae("train.epochs=2", arch="vae-conv")  # 10 steps per epoch
     straight = Trainer(cfg, tmp_path / "a", progress=False)
     straight.fit()
@@ -49,10 +49,7 @@ def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path):
     resumed = Trainer(cfg, tmp_path / "b", resume=True, progress=False)
     assert resumed.step == 7
     resumed.fit()
-    for name, module in straight.recipe.modules.items():
-        other = resumed.recipe.modules[name].state_dict()
-        for key, value in module.state_dict().items():
-            assert torch.equal(value, other[key]), f"{name}.{key} differs after resume"
+    assert_same_weights(straight, resumed)
     log = lambda run: [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
     assert log("b") == log("a")
 
