@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import sys
@@ -59,9 +60,14 @@ def train_and_measure(data: str, variant: str, seed: int, steps_scale: float, fo
 
 
 def summarise(values: list[float]) -> str:
-    mean = statistics.fmean(values)
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{mean:.2f} +- {spread:.2f}"
+    """mean +- std over the finite values; a run with no high-quality sample has reverse KL inf, counted apart."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return "inf"
+    mean = statistics.fmean(finite)
+    spread = statistics.stdev(finite) if len(finite) > 1 else 0.0
+    text = f"{mean:.2f} +- {spread:.2f}"
+    return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)} inf)"
 
 
 def main(argv: list[str] | None = None) -> None:
