@@ -63,7 +63,7 @@ def _write_truncated_idx(folder):
     (["--set", "data.image_size=50"], "image sizes"),
     (["--set", "data.name=folder", "--set", "data.root=/no/such/folder"], "/no/such/folder"),
     (["--resume", "/no/such/run"], "cannot resume"),
-    (["--set", "model.conditional=true", "--set", "data.name=ring8"], ""),
+    (["--set", "model.conditional=true", "--set", "data.name=ring8"], "model.arch dcgan is for images"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     if "--resume" not in args:

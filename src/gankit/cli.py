@@ -23,9 +23,9 @@ def _train(args) -> None:
         if args.preset or args.config or args.out:
             raise GankitError("--resume takes the run's own config; drop --preset, --config and --out")
         run_dir = Path(args.resume)
-        cfg = read_config(run_dir) if run_dir.is_dir() else None
-        if cfg is None:
+        if not run_dir.is_dir():
             raise GankitError(f"cannot resume {run_dir}: no such run folder")
+        cfg = read_config(run_dir)
         for key, value in parse_set(args.set):
             if key not in RESUMABLE_KEYS:
                 raise GankitError(f"{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")

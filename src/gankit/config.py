@@ -99,7 +99,7 @@ def _read_yaml(text: str, where: str) -> dict:
     return raw
 
 
-def _coerce(value: Any, default: Any, ftype: str, key: str) -> Any:
+def _coerce(value: Any, ftype: str, key: str) -> Any:
     """Turn a YAML / command-line value into the field's type, or say which key is wrong."""
     if value is None:
         if "None" in ftype:
@@ -148,7 +148,7 @@ def set_value(cfg: Config, dotted: str, value: Any) -> None:
     if key not in fields:
         raise GankitError(f"unknown config key {dotted!r}; {section} has: {', '.join(fields)}")
     target = getattr(cfg, section)
-    setattr(target, key, _coerce(value, getattr(target, key), str(fields[key].type), dotted))
+    setattr(target, key, _coerce(value, str(fields[key].type), dotted))
 
 
 def parse_set(items: list[str]) -> list[tuple[str, Any]]:
