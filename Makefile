@@ -24,9 +24,13 @@ test: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
-# The README's pictures: the default run, trained into runs/readme, its final grid and curves copied to docs/images.
+# The README's pictures: the default run, trained into runs/readme, its final grid and curves copied to docs/images;
+# and the 25-mode grid of preset toy-grid-r1.
 readme-images: $(STAMP)
 	rm -rf runs/readme
 	$(BIN)/gankit train --preset digits-dcgan --out runs/readme --quiet
 	$(BIN)/gankit sample runs/readme --n 100 --seed 0 --scale 2 --force --out docs/images/digits-dcgan-final.png
 	cp runs/readme/curves.png docs/images/digits-dcgan-curves.png
+	rm -rf runs/readme-grid
+	$(BIN)/gankit train --preset toy-grid-r1 --out runs/readme-grid --quiet
+	cp runs/readme-grid/samples/final.png docs/images/toy-grid-r1-final.png

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gankit.losses import LOSSES, d_loss, g_loss, gradient_penalty
+from gankit.losses import LOSSES, d_loss, g_loss, gradient_penalty, r1_penalty
 
 
 def test_d_loss_is_the_binary_cross_entropy_of_the_2014_value_function():
@@ -67,6 +67,14 @@ def test_gradient_penalty_is_zero_for_a_unit_slope_critic_and_positive_otherwise
     real, fake = torch.randn(16, 2), torch.randn(16, 2)
     assert gradient_penalty(lambda x, y: x @ w, real, fake).item() == pytest.approx(0.0, abs=1e-10)
     assert gradient_penalty(lambda x, y: x @ (3 * w), real, fake).item() == pytest.approx(4.0, rel=1e-5)
+
+
+def test_r1_penalty_is_the_squared_slope_of_D_on_real_data():
+    w = torch.tensor([3.0, 4.0])
+    real = torch.randn(16, 2, requires_grad=True)
+    assert r1_penalty(real @ w, real).item() == pytest.approx(25.0, rel=1e-6)  # ||w||^2 at every point
+    quadratic = (real ** 2).sum(1)  # grad 2x: the mean of 4||x||^2
+    assert r1_penalty(quadratic, real).item() == pytest.approx(4 * real.detach().pow(2).sum(1).mean().item(), rel=1e-5)
 
 
 def test_unknown_loss_names_are_rejected():

@@ -51,6 +51,8 @@ class TrainConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     lambda_gp: float = 10.0
+    r1: float = 0.0                  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data; 0 = off
+    lr_decay: str = "none"           # none | linear (to 0 at the last step, for G and D)
     label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
     acgan_weight: float = 1.0
     ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
@@ -206,6 +208,8 @@ def validate(cfg: Config) -> None:
         (t.lr_d > 0, f"train.lr_d must be positive, got {t.lr_d}"),
         (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),
         (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
+        (t.r1 >= 0, f"train.r1 must not be negative, got {t.r1}"),
+        (t.lr_decay in ("none", "linear"), f"train.lr_decay must be none or linear, got {t.lr_decay!r}"),
         (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
         (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
         (t.eval_every >= 0, f"train.eval_every must not be negative, got {t.eval_every}"),

@@ -54,3 +54,12 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor 
     (grad,) = torch.autograd.grad(logits.sum(), x_hat, create_graph=True)
     # One norm per logit: with PacGAN packing, one logit judges several samples together.
     return ((grad.reshape(logits.shape[0], -1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """E||grad_x D(x)||^2 on real data (Mescheder et al. 2018, eq. 9), from logits computed on `real` with grad.
+
+    Penalising D's slope on the data makes the game converge locally instead of circling the equilibrium, which is
+    what lets a generator settle on every mode of a sharp mixture."""
+    (grad,) = torch.autograd.grad(logits.sum(), real, create_graph=True)
+    return grad.reshape(logits.shape[0], -1).pow(2).sum(1).mean()  # one norm per logit, as with packing above

@@ -41,9 +41,41 @@ def test_toy_generator_moves_its_samples_onto_the_ring(tmp_path):
     assert after < 0.5 * before and after < 0.4
 
 
+def test_linear_lr_decay_falls_to_zero_and_r1_is_logged(tmp_path):
+    cfg = load_config("toy-ring", overrides=["train.steps=200", "train.lr_decay=linear", "train.r1=0.1",
+                                             "model.width=32", "data.n=10240", "train.grid_size=100"])
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    trainer.fit(until_step=100)
+    assert trainer.recipe.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.train.lr_g * (1 - 99 / 200))
+    trainer.fit()
+    for opt in trainer.recipe.optimizers.values():  # the last step ran at 1/200 of the configured rate
+        assert opt.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["initial_lr"] / 200)
+    records = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["r1"] >= 0 for r in records) and records[-1]["r1"] > 0
+
+
+def test_r1_spreads_a_toy_gan_evenly_over_all_eight_modes(tmp_path):
+    """What the mode-collapse benchmark measures, in small: 1200 steps of the toy-ring-r1 preset cover the whole ring,
+    and the R1 penalty makes the spread over the modes several times more even (reverse KL; seed 0 measured 0.18
+    against 0.88 without R1) and the samples sharper than the same run without it."""
+    from gankit.data import toy_modes
+    from gankit.metrics import mode_stats
+
+    centres, std = toy_modes("ring8")
+    found = {}
+    for r1 in (0.1, 0.0):
+        cfg = load_config("toy-ring-r1", overrides=["train.steps=1200", f"train.r1={r1}", "train.grid_size=100"])
+        Trainer(cfg, tmp_path / f"r1-{r1}", progress=False).fit()
+        found[r1] = mode_stats(gankit.load(tmp_path / f"r1-{r1}").sample(2500, seed=0), centres, std)
+    assert found[0.1]["modes"] == 8
+    assert found[0.1]["reverse_kl"] < 0.5 * found[0.0]["reverse_kl"]
+    assert found[0.1]["high_quality"] > found[0.0]["high_quality"]
+
+
 @pytest.mark.parametrize("preset, extra", [("digits-dcgan", ["train.ema=0.9"]),
                                            ("mnist-mlp", []),          # dropout: the RNG state must travel
-                                           ("digits-wgan-gp", ["train.k=2"])])
+                                           ("digits-wgan-gp", ["train.k=2"]),
+                                           ("digits-dcgan", ["train.r1=1", "train.lr_decay=linear"])])
 def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_digits_config, preset, extra,
                                                                  assert_same_weights):
     cfg = tiny_digits_config("train.epochs=3", "train.batch_size=32", "model.z_dim=16", *extra, preset=preset)

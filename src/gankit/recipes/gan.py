@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from gankit.config import Config
-from gankit.losses import d_loss, g_loss, gradient_penalty
+from gankit.losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from gankit.models import build_gan
 from gankit.recipes.ema import ema_model
 
@@ -88,6 +88,8 @@ class GANRecipe:
             fake = self.G_fwd(z, y_fake)
 
         # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (or the chosen loss's equivalent).
+        if t.r1:
+            real = real.detach().requires_grad_(True)
         with self.autocast():
             real_logits, real_cls = self._split(self.D_fwd(real, y_real))
             fake_logits, fake_cls = self._split(self.D_fwd(fake.detach(), y_fake))
@@ -100,6 +102,10 @@ class GANRecipe:
             out["gp"] = gp.detach()
             out["wasserstein"] = (real_logits.mean() - fake_logits.mean()).detach().float()
             loss_d = loss_d + t.lambda_gp * gp
+        if t.r1:
+            r1 = r1_penalty(real_logits.float(), real)
+            out["r1"] = r1.detach()
+            loss_d = loss_d + t.r1 / 2 * r1
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()

@@ -134,6 +134,7 @@ class Trainer:
                 model.train()
             while self.step < end:
                 x, y = self.data.batch(self._batch_index(self.step))
+                self._set_learning_rates()
                 pending.append(self.recipe.train_step(x, y, self.step))
                 self.step += 1
                 epoch_done = self.step % self.steps_per_epoch == 0
@@ -166,6 +167,16 @@ class Trainer:
         return {"steps": self.step, "seconds": elapsed,
                 "images_per_s": trained * self.cfg.train.batch_size / max(elapsed, 1e-9),
                 "final_grid": str(self.run_dir / "samples" / "final.png") if self.step >= self.total_steps else None}
+
+    def _set_learning_rates(self) -> None:
+        """train.lr_decay: linear brings every optimizer's learning rate from its configured value down to 0 over the
+        run. The rate is a function of the step alone, so a resumed run follows the same schedule."""
+        if self.cfg.train.lr_decay == "none":
+            return
+        factor = 1.0 - self.step / self.total_steps
+        for opt in self.recipe.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
 
     def _request_stop(self, signum, frame) -> None:
         self._stop_requested = True
