@@ -67,14 +67,14 @@ def train_and_measure(job: tuple[str, str, int, float, str]) -> dict:
             "seconds": time.time() - start}
 
 
-def summarise(values: list[float]) -> str:
+def summarise(values: list[float], digits: int = 2) -> str:
     """mean +- std over the finite values; a run with no high-quality sample has reverse KL inf, counted apart."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return "inf"
     mean = statistics.fmean(finite)
     spread = statistics.stdev(finite) if len(finite) > 1 else 0.0
-    text = f"{mean:.2f} +- {spread:.2f}"
+    text = f"{mean:.{digits}f} +- {spread:.{digits}f}"
     return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)} inf)"
 
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             every = sum(r["modes"] == len(toy_modes(data)[0]) for r in rs)
             print(f"{data:7} {'gankit ' + variant:26} {summarise([r['modes'] for r in rs]):>14} "
                   f"{summarise([100 * r['high_quality'] for r in rs]):>16} "
-                  f"{summarise([r['reverse_kl'] for r in rs]):>14} {f'{every}/{len(rs)}':>10}")
+                  f"{summarise([r['reverse_kl'] for r in rs], 3):>14} {f'{every}/{len(rs)}':>10}")
         for (d, source), (modes, quality, kl) in PUBLISHED.items():
             if d == data:
                 print(f"{data:7} {source:26} {modes:>14.1f} {quality:>16.1f} {'' if kl is None else kl:>14}")
