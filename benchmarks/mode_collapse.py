@@ -81,6 +81,7 @@ def summarise(values: list[float], digits: int = 2) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="mode-collapse table on ring8 and grid25")
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--quick", action="store_true", help="2 seeds and a fifth of the steps")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--data", default="ring8,grid25")
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown variant or data set: {', '.join(unknown)}")
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="gankit-modes-") as tmp:
-        jobs = [(d, v, seed, scale, tmp) for d in datasets for v in variants for seed in range(seeds)]
+        seed_range = range(args.first_seed, args.first_seed + seeds)
+        jobs = [(d, v, seed, scale, tmp) for d in datasets for v in variants for seed in seed_range]
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for r in pool.imap(train_and_measure, jobs):
                 runs.append(r)
