@@ -20,8 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gankit.config import load_config
 from gankit.data import load_dataset
-from gankit.models import build_gan
-from gankit.recipes.gan import GANRecipe
+from gankit.recipes.gan import GANRecipe, build_gan
 
 
 def plain_loop(G, D, loader, steps: int, z_dim: int) -> float:
@@ -92,11 +91,11 @@ def main() -> None:
         G, D = build_gan(cfg.model, data.shape, 0)
         results["plain pytorch/examples loop"].append(plain_loop(G, D, loader, args.steps, cfg.model.z_dim))
         torch.manual_seed(0)
-        results["gankit"].append(gankit_loop(GANRecipe(cfg, data.shape, 0, device), data, args.steps,
+        results["gankit"].append(gankit_loop(GANRecipe.from_config(cfg, data.shape, 0, device), data, args.steps,
                                              args.batch_size))
         torch.manual_seed(0)
         results["gankit, channels_last off"].append(
-            gankit_loop(GANRecipe(cfg_plain_layout, data.shape, 0, device), data, args.steps, args.batch_size))
+            gankit_loop(GANRecipe.from_config(cfg_plain_layout, data.shape, 0, device), data, args.steps, args.batch_size))
 
     base = statistics.median(results["plain pytorch/examples loop"])
     print(f"DCGAN 28x28x1, width {cfg.model.width}, batch {args.batch_size}, {args.steps} timed steps x "

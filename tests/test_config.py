@@ -1,6 +1,11 @@
+import ast
+import typing
+from pathlib import Path
+
 import pytest
 
-from gankit.config import load_config, preset_names
+import gankit.config
+from gankit.config import DataConfig, ModelConfig, TrainConfig, load_config, preset_names
 from gankit.errors import GankitError
 
 
@@ -38,7 +43,10 @@ def test_config_file_round_trip(tmp_path):
     ("train.nope=1", "unknown config key 'train.nope'"),
     ("nosection.k=1", "unknown config key"),
     ("train.loss=wasserstein", "train.loss must be one of"),
-    ("data.image_size=48", "image sizes"),
+    ("train.loss=1", "train.loss must be one of"),
+    ("model.arch=stylegan", "model.arch must be one of dcgan"),
+    ("data.name=celeba", "data.name must be one of digits"),
+    ("train.steps=1e400", "train.steps must be int"),
     ("data.channels=2", "data.channels must be 1 or 3"),
     ("train.k", "--set takes key=value"),
 ])
@@ -63,3 +71,24 @@ def test_bad_config_files(tmp_path):
     bad.write_text("optimizer: {lr: 1}")
     with pytest.raises(GankitError, match="unknown config section 'optimizer'"):
         load_config(config_file=bad)
+
+
+def test_the_allowed_names_are_the_registries():
+    """config.py names what a field may take as Literal types; they must be exactly what gankit can build."""
+    from gankit.data import DATASETS
+    from gankit.losses import LOSSES
+    from gankit.recipes import ARCHS, RECIPES
+
+    allowed = lambda cls, key: typing.get_args(typing.get_type_hints(cls)[key])
+    assert allowed(TrainConfig, "loss") == LOSSES
+    assert allowed(TrainConfig, "recipe") == tuple(RECIPES)
+    assert allowed(ModelConfig, "arch") == ARCHS
+    assert allowed(DataConfig, "name") == (*DATASETS, "custom")  # custom: data passed from Python
+
+
+def test_config_is_a_leaf_module():
+    """config.py imports nothing of gankit but the error type, so every other module may import it."""
+    tree = ast.parse(Path(gankit.config.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
+               {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert {m for m in imported if m and m.startswith("gankit")} == {"gankit.errors"}

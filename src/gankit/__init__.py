@@ -3,9 +3,11 @@
     import gankit
     run = gankit.load("runs/digits-dcgan-...")   # a trained run folder
     images = run.sample(64)                      # (64, 1, 28, 28) in [-1, 1]
+    run = gankit.train(G, D, x, "runs/mine", steps=2000)   # your own nets and data, with the full trainer
 """
 from gankit.errors import GankitError
 from gankit.runs import Run, load
+from gankit.training import train
 
 __version__ = "0.1.0"
-__all__ = ["load", "Run", "GankitError", "__version__"]
+__all__ = ["load", "train", "Run", "GankitError", "__version__"]

@@ -10,14 +10,12 @@ from pathlib import Path
 from gankit.errors import GankitError
 
 EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
-# What may change when a run is resumed: its length and its logging, never what the checkpoint's nets were built from.
-RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.log_every", "train.device")
 
 
 def _train(args) -> None:
     from gankit.config import load_config, parse_set, set_value
     from gankit.runs import read_config
-    from gankit.training import Trainer
+    from gankit.training import RESUMABLE_KEYS, Trainer
 
     if args.resume:
         if args.preset or args.config or args.out:

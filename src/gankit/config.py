@@ -2,23 +2,34 @@
 
 A config is resolved in this order: dataclass defaults < preset < --config FILE < --set key=value. The resolved config
 is what the run folder records, so `gankit train --config RUN/config.yaml` repeats a run.
+
+This module is a leaf: it imports nothing else of gankit but the error type. The names a field may take are its
+`Literal[...]` type; tests/test_config.py checks that they equal the registries (LOSSES, ARCHS, RECIPES, DATASETS).
 """
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from gankit.errors import GankitError
 
+# "custom" names what was passed from Python (gankit.train), not built from this config.
+DatasetName = Literal["digits", "mnist", "fashion-mnist", "cifar10", "folder",
+                      "gaussian1d", "gaussian-mixture1d", "ring8", "grid25", "spiral", "custom"]
+Arch = Literal["dcgan", "goodfellow-mlp", "toy-mlp", "vae-mlp", "vae-conv", "custom"]
+Loss = Literal["minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan"]
+RecipeName = Literal["gan", "vae"]
+
 
 @dataclass
 class DataConfig:
-    name: str = "digits"             # see gankit.data.DATASETS
+    name: DatasetName = "digits"
     root: str | None = None          # a folder of images, or where IDX / CIFAR files lie
     image_size: int | None = None    # None: the data set's own size
     channels: int | None = None      # 1 or 3; None: the data set's own
@@ -28,20 +39,20 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    arch: str = "dcgan"              # dcgan | goodfellow-mlp | toy-mlp
+    arch: Arch = "dcgan"
     z_dim: int = 100
     width: int = 64                  # DCGAN: channels next to the image; toy-mlp: hidden units
     depth: int = 3                   # toy-mlp hidden layers
     conditional: bool = False        # label embedding into G and D
     acgan: bool = False              # D gets an auxiliary classifier head (implies conditional G)
-    d_norm: str = "batch"            # batch | layer | none (layer for WGAN-GP's critic)
+    d_norm: Literal["batch", "layer", "none"] = "batch"  # layer for WGAN-GP's critic
     pack: int = 1                    # PacGAN: D judges `pack` samples at once (toy-mlp)
 
 
 @dataclass
 class TrainConfig:
-    recipe: str = "gan"
-    loss: str = "nonsaturating"      # minimax | nonsaturating | wgan-gp | hinge | lsgan
+    recipe: RecipeName = "gan"
+    loss: Loss = "nonsaturating"
     k: int = 1                       # D steps per G step (Algorithm 1); n_critic for WGAN-GP
     batch_size: int = 64
     epochs: int = 10
@@ -52,7 +63,7 @@ class TrainConfig:
     beta2: float = 0.999
     lambda_gp: float = 10.0
     r1: float = 0.0                  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data; 0 = off
-    lr_decay: str = "none"           # none | linear (to 0 at the last step, for G and D)
+    lr_decay: Literal["none", "linear"] = "none"  # linear: to 0 at the last step, for G and D
     label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
     acgan_weight: float = 1.0
     ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
@@ -67,7 +78,7 @@ class TrainConfig:
     log_every: int = 10
     grid_size: int = 64              # images in the fixed-noise progress grid
     keep_checkpoints: int = 2
-    likelihood: str = "auto"         # VAE p(x|z): bernoulli | gaussian | auto (bernoulli for digits/mnist)
+    likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # VAE p(x|z); auto: bernoulli for digits/mnist
 
 
 @dataclass
@@ -101,17 +112,24 @@ def _read_yaml(text: str, where: str) -> dict:
     return raw
 
 
-def _coerce(value: Any, ftype: str, key: str) -> Any:
-    """Turn a YAML / command-line value into the field's type, or say which key is wrong."""
-    if value is None:
-        if "None" in ftype:
+def _coerce(value: Any, ftype: Any, key: str) -> Any:
+    """Turn a YAML / command-line value into the field's type (read with typing.get_type_hints), or say which key is
+    wrong. Literal fields name their allowed values in the message."""
+    args = typing.get_args(ftype)
+    optional = type(None) in args
+    if optional:
+        (ftype,) = [a for a in args if a is not type(None)]
+    if value is None or (isinstance(value, str) and value.lower() in ("null", "none") and optional):
+        if optional:
             return None
         raise GankitError(f"{key} cannot be empty")
-    if isinstance(value, str) and value.lower() in ("null", "none") and "None" in ftype:
-        return None
-    base = ftype.replace(" | None", "")
+    if typing.get_origin(ftype) is Literal:
+        allowed = typing.get_args(ftype)
+        if value not in allowed:
+            raise GankitError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
     try:
-        if base == "bool":
+        if ftype is bool:
             if isinstance(value, bool):
                 return value
             if str(value).lower() in ("true", "yes", "1", "on"):
@@ -119,15 +137,17 @@ def _coerce(value: Any, ftype: str, key: str) -> Any:
             if str(value).lower() in ("false", "no", "0", "off"):
                 return False
             raise ValueError
-        if base == "int":
+        if ftype is int:
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
             return int(value)
-        if base == "float":
+        if ftype is float:
+            if isinstance(value, bool):
+                raise ValueError
             return float(value)
         return str(value)
-    except (TypeError, ValueError):
-        raise GankitError(f"{key} must be {base}, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise GankitError(f"{key} must be {ftype.__name__}, got {value!r}") from None
 
 
 def _apply(cfg: Config, raw: dict, where: str) -> None:
@@ -146,11 +166,10 @@ def set_value(cfg: Config, dotted: str, value: Any) -> None:
     section, _, key = dotted.partition(".")
     if section not in SECTIONS or not key:
         raise GankitError(f"unknown config key {dotted!r}; keys look like train.k or data.name")
-    fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
-    if key not in fields:
-        raise GankitError(f"unknown config key {dotted!r}; {section} has: {', '.join(fields)}")
-    target = getattr(cfg, section)
-    setattr(target, key, _coerce(value, str(fields[key].type), dotted))
+    types = typing.get_type_hints(SECTIONS[section])
+    if key not in types:
+        raise GankitError(f"unknown config key {dotted!r}; {section} has: {', '.join(types)}")
+    setattr(getattr(cfg, section), key, _coerce(value, types[key], dotted))
 
 
 def parse_set(items: list[str]) -> list[tuple[str, Any]]:
@@ -194,10 +213,7 @@ def config_from_dict(raw: dict, where: str) -> Config:
 
 
 def validate(cfg: Config) -> None:
-    from gankit.losses import LOSSES  # the single lists of names live beside what they name
-    from gankit.models import ARCHS
-    from gankit.recipes import RECIPES
-
+    """Ranges and relations between fields; the allowed names were checked when each field was set."""
     t, m, d = cfg.train, cfg.model, cfg.data
     checks = [
         (t.k >= 1, f"train.k must be at least 1 (D steps per G step), got {t.k}"),
@@ -209,7 +225,6 @@ def validate(cfg: Config) -> None:
         (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),
         (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
         (t.r1 >= 0, f"train.r1 must not be negative, got {t.r1}"),
-        (t.lr_decay in ("none", "linear"), f"train.lr_decay must be none or linear, got {t.lr_decay!r}"),
         (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
         (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
         (t.eval_every >= 0, f"train.eval_every must not be negative, got {t.eval_every}"),
@@ -218,11 +233,7 @@ def validate(cfg: Config) -> None:
         (t.log_every >= 1, f"train.log_every must be positive, got {t.log_every}"),
         (t.grid_size >= 1, f"train.grid_size must be positive, got {t.grid_size}"),
         (t.keep_checkpoints >= 1, f"train.keep_checkpoints must be at least 1, got {t.keep_checkpoints}"),
-        (t.loss in LOSSES, f"train.loss must be one of {', '.join(LOSSES)}, got {t.loss!r}"),
-        (t.recipe in RECIPES, f"train.recipe must be one of {', '.join(RECIPES)}, got {t.recipe!r}"),
-        (m.arch in ARCHS, f"model.arch must be one of {', '.join(ARCHS)}, got {m.arch!r}"),
         (m.z_dim >= 1 and m.width >= 1 and m.depth >= 0, "model.z_dim and model.width must be positive"),
-        (m.d_norm in ("batch", "layer", "none"), f"model.d_norm must be batch, layer or none, got {m.d_norm!r}"),
         (m.pack >= 1, f"model.pack must be at least 1, got {m.pack}"),
         (t.batch_size % m.pack == 0, f"train.batch_size ({t.batch_size}) must be a multiple of model.pack"),
         (d.image_size is None or d.image_size >= 1, f"data.image_size must be positive, got {d.image_size}"),
@@ -234,6 +245,3 @@ def validate(cfg: Config) -> None:
     for ok, message in checks:
         if not ok:
             raise GankitError(message)
-    if m.arch == "dcgan" and d.image_size is not None:
-        from gankit.models.dcgan import check_image_size
-        check_image_size(d.image_size)

@@ -17,7 +17,7 @@ import yaml
 from gankit.checkpoint import latest_checkpoint, load_weights
 from gankit.config import Config, config_from_dict
 from gankit.errors import GankitError
-from gankit.recipes import RECIPES
+from gankit.recipes import RECIPES, forward
 
 CONFIG_FILE = "config.yaml"
 
@@ -42,9 +42,12 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Run:
-    """A trained run: its config, its nets at the latest checkpoint, and sampling."""
+    """A trained run: its config, its nets at the latest checkpoint, and sampling.
 
-    def __init__(self, path: str | Path, device: str = "cpu"):
+    Only what sampling needs is built: the nets, with no optimizers. A run trained on your own nets (model.arch
+    custom) is loaded with the recipe you built them into: gankit.load(path, recipe=GANRecipe(G, D))."""
+
+    def __init__(self, path: str | Path, device: str = "cpu", recipe=None):
         self.path = Path(path)
         if not self.path.is_dir():
             raise GankitError(f"run folder {self.path} does not exist")
@@ -56,11 +59,21 @@ class Run:
         meta = yaml.safe_load((ckpt / "meta.json").read_text())  # JSON is YAML
         self.data_shape, self.classes = tuple(meta["data_shape"]), meta.get("classes")
         self.device = resolve_device(device)
-        recipe = RECIPES[self.config.train.recipe](self.config, self.data_shape, meta["num_classes"], self.device)
+        if recipe is None:
+            if self.config.model.arch == "custom":
+                raise GankitError(f"run {self.path} was trained on nets passed from Python; load it with "
+                                  f"gankit.load(path, recipe=GANRecipe(G, D)) built from the same nets")
+            recipe = RECIPES[self.config.train.recipe].from_config(self.config, self.data_shape, meta["num_classes"],
+                                                                   self.device)
         self.meta = load_weights(ckpt, recipe.modules, self.config.to_dict()["model"])
         self.step = self.meta["step"]
         self.recipe = recipe
         self.G = recipe.sampler.eval()
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"Run({str(self.path)!r}: {c.train.recipe} {c.model.arch} on {c.data.name} {list(self.data_shape)}, "
+                f"step {self.step})")
 
     @property
     def num_classes(self) -> int:
@@ -87,8 +100,11 @@ class Run:
         elif label is not None:
             raise GankitError(f"run {self.path} is not conditional: it takes no label")
         y = None if y is None else y.to(self.device)
-        return self.G(z.to(self.device), y).float().cpu()
+        return forward(self.G, z.to(self.device), y).float().cpu()
 
 
-def load(path: str | Path, device: str = "cpu") -> Run:
-    return Run(path, device)
+def load(path: str | Path, device: str = "cpu", recipe=None) -> Run:
+    """A trained run folder, ready to sample: `gankit.load("runs/digits-dcgan-...").sample(64, seed=0)`.
+
+    device: where its nets run (cpu, cuda, cuda:N, auto). recipe: only for runs trained on your own nets."""
+    return Run(path, device, recipe)

@@ -46,7 +46,7 @@ def test_linear_lr_decay_falls_to_zero_and_r1_is_logged(tmp_path):
                                              "model.width=32", "data.n=10240", "train.grid_size=100"])
     trainer = Trainer(cfg, tmp_path / "run", progress=False)
     trainer.fit(until_step=100)
-    assert trainer.recipe.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.train.lr_g * (1 - 99 / 200))
+    assert trainer.recipe.optimizers["G"].param_groups[0]["lr"] == pytest.approx(cfg.train.lr_g * (1 - 99 / 200))
     trainer.fit()
     for opt in trainer.recipe.optimizers.values():  # the last step ran at 1/200 of the configured rate
         assert opt.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["initial_lr"] / 200)

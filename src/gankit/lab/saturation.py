@@ -53,7 +53,7 @@ def measure_training(steps: int, seed: int) -> list[dict]:
     """Both gradients before every step of a minimax run of the toy-ring preset with D ahead of G."""
     cfg = load_config("toy-ring", overrides=OVERRIDES + [f"train.seed={seed}"])
     torch.manual_seed(seed)
-    recipe = GANRecipe(cfg, (2,), 0, torch.device("cpu"))
+    recipe = GANRecipe.from_config(cfg, (2,), 0, torch.device("cpu"))
     data = load_dataset(cfg.data.name, n=steps * cfg.train.batch_size, seed=seed)
     z = torch.randn(cfg.train.batch_size, recipe.z_dim, generator=torch.Generator().manual_seed(seed + 1))
     records = []

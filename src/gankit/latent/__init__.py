@@ -17,9 +17,9 @@ import torch
 
 from gankit.errors import GankitError
 from gankit.latent.arithmetic import (ATTRIBUTES, attribute_shift, concept_vector, ink, vector_from_attribute)
-from gankit.latent.codes import decode, encode, read_images
+from gankit.latent.codes import decode, read_images
 from gankit.latent.interpolation import lerp, path, save_gif, slerp
-from gankit.latent.inversion import Inversion, invert, project_to_sphere
+from gankit.latent.inversion import Inversion, encode, invert, project_to_sphere
 from gankit.runs import Run, load
 
 __all__ = ["interpolate", "code", "invert", "Inversion", "encode", "decode", "read_images", "lerp", "slerp", "path",

@@ -1,7 +1,5 @@
-"""Between images and latent codes, for any trained run: decode z, read image files, encode images.
-
-Encoding uses the family's encoder when it has one (a VAE's mean of q(z|x)); otherwise it inverts the generator by
-optimisation (gankit.latent.inversion).
+"""Between images and latent codes, for any trained run: decode z, read image files. (Encoding images, by a family's
+encoder or by inverting the generator, is gankit.latent.inversion, which builds on this module.)
 """
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from pathlib import Path
 import torch
 
 from gankit.errors import GankitError
+from gankit.recipes import forward
 
 
 def labels_for(run, n: int, label: int | None) -> torch.Tensor | None:
@@ -27,7 +26,7 @@ def labels_for(run, n: int, label: int | None) -> torch.Tensor | None:
 @torch.no_grad()
 def decode(run, z: torch.Tensor, label: int | None = None, batch_size: int = 500) -> torch.Tensor:
     """G(z) (a VAE: the decoder's mean image) in [-1, 1], on the CPU."""
-    out = [run.G(chunk.to(run.device), labels_for(run, len(chunk), label)).float().cpu()
+    out = [forward(run.G, chunk.to(run.device), labels_for(run, len(chunk), label)).float().cpu()
            for chunk in z.split(batch_size)]
     return torch.cat(out)
 
@@ -55,12 +54,3 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
 
 def has_encoder(run) -> bool:
     return callable(getattr(run.recipe, "encode", None))
-
-
-def encode(run, x: torch.Tensor, label: int | None = None, **inversion) -> torch.Tensor:
-    """Latent codes of images x: the encoder's when the family has one, else found by inversion."""
-    if has_encoder(run):
-        return run.recipe.encode(x.to(run.device)).float().cpu()
-    from gankit.latent.inversion import invert
-
-    return invert(run, x, label=label, **inversion).z

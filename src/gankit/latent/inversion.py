@@ -18,6 +18,7 @@ import torch
 
 from gankit.errors import GankitError
 from gankit.latent.codes import decode, has_encoder, labels_for
+from gankit.recipes import forward
 
 
 @dataclass
@@ -70,7 +71,7 @@ def invert(run, x: torch.Tensor, steps: int = 300, restarts: int = 4, lr: float 
         p.requires_grad_(False)
     try:
         for _ in range(steps):
-            loss = (G(z, y).float() - target).pow(2).flatten(1).mean(dim=1).sum()
+            loss = (forward(G, z, y).float() - target).pow(2).flatten(1).mean(dim=1).sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -81,8 +82,15 @@ def invert(run, x: torch.Tensor, steps: int = 300, restarts: int = 4, lr: float 
             p.requires_grad_(True)
     with torch.no_grad():
         z = z.detach()
-        errors = pixel_mse(G(z, y).float(), target).view(restarts, n)
+        errors = pixel_mse(forward(G, z, y).float(), target).view(restarts, n)
         best = errors.argmin(dim=0)
         z = z.view(restarts, n, d)[best, torch.arange(n, device=z.device)].cpu()
     reconstructions = decode(run, z, label)
     return Inversion(z, reconstructions, pixel_mse(reconstructions, x), "optimisation")
+
+
+def encode(run, x: torch.Tensor, label: int | None = None, **inversion) -> torch.Tensor:
+    """Latent codes of images x: the encoder's when the family has one, else found by inversion."""
+    if has_encoder(run):
+        return run.recipe.encode(x.to(run.device)).float().cpu()
+    return invert(run, x, label=label, **inversion).z

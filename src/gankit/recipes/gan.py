@@ -1,135 +1,208 @@
 """The GAN training step: Algorithm 1 of Goodfellow et al. (2014).
 
-  for each training iteration:
-      for k steps:  sample z, sample a minibatch x; update D by ascending  log D(x) + log(1 - D(G(z)))
+  for number of training iterations:
+      for k steps:
+          sample z, sample a minibatch x; update D by ascending  log D(x) + log(1 - D(G(z)))
       sample z; update G by descending  log(1 - D(G(z)))   (or ascending log D(G(z)), the non-saturating form)
 
-The trainer calls `train_step` once per real minibatch: every call is one D step, and every k-th call is also a G step.
+The trainer hands the recipe one real minibatch per call of `train_step`: each call is one of the k D steps, and the
+k-th is followed by one G step. Losses other than the paper's (WGAN-GP, hinge, LSGAN) change only the two objectives.
+
+Build it from your own nets, `GANRecipe(G, D, train_config, device)`, or from a config, `GANRecipe.from_config(...)`.
+G maps z (N, z_dim) to data and has an attribute `z_dim` (or pass z_dim=); D maps data to one logit per item (or
+per pack of items). Conditional nets take the class labels as a second argument, G(z, y) and D(x, y).
 """
 from __future__ import annotations
 
 import contextlib
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from gankit.config import Config
+from gankit.config import Config, ModelConfig, TrainConfig
+from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss, gradient_penalty, r1_penalty
-from gankit.models import build_gan
+from gankit.models import (DCGANDiscriminator, DCGANGenerator, GoodfellowDiscriminator, GoodfellowGenerator,
+                           ToyDiscriminator, ToyGenerator)
 from gankit.recipes.ema import ema_model
 
+ARCHS = ("dcgan", "goodfellow-mlp", "toy-mlp")
 # For these losses D's output is a log-odds and sigmoid(logit) is D's probability that x is real; for the others it is a
 # raw critic score, logged as it is.
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")
 
 
+def build_gan(m: ModelConfig, data_shape: tuple[int, ...], num_classes: int) -> tuple[nn.Module, nn.Module]:
+    """G and D for data items of `data_shape` ((C, H, W) or (D,)) with `num_classes` labels (0: unlabelled)."""
+    conditional = m.conditional or m.acgan
+    if conditional and not num_classes:
+        raise GankitError("model.conditional / model.acgan need a labelled data set, and this one has no labels")
+    classes = num_classes if conditional else 0
+    if m.arch == "custom":
+        raise GankitError("model.arch custom means nets passed from Python: build the recipe with GANRecipe(G, D, ...)")
+    if m.arch == "toy-mlp":
+        if len(data_shape) != 1:
+            raise GankitError(f"model.arch toy-mlp is for point data; this data set holds images {data_shape}")
+        if conditional:
+            raise GankitError("toy-mlp has no conditional variant")
+        return (ToyGenerator(m.z_dim, data_shape[0], m.width, m.depth),
+                ToyDiscriminator(data_shape[0], m.width, m.depth, m.pack))
+    if len(data_shape) != 3:
+        raise GankitError(f"model.arch {m.arch} is for images; this data set holds points of shape {data_shape}")
+    if m.arch == "goodfellow-mlp":
+        if conditional:
+            raise GankitError("goodfellow-mlp has no conditional variant; use arch dcgan")
+        return GoodfellowGenerator(m.z_dim, data_shape), GoodfellowDiscriminator(data_shape)
+    if m.arch != "dcgan":
+        raise GankitError(f"model.arch {m.arch} is not a GAN architecture; the gan recipe builds "
+                          f"{', '.join(ARCHS)}")
+    channels, height, width = data_shape
+    if height != width:
+        raise GankitError(f"DCGAN needs square images, got {height}x{width}")
+    return (DCGANGenerator(m.z_dim, height, channels, m.width, classes),
+            DCGANDiscriminator(height, channels, m.width, classes, acgan=m.acgan, norm=m.d_norm))
+
+
+def forward(net: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None):
+    """A net's output for x, given the labels y only when there are some: users' own nets may take x alone."""
+    return net(x) if y is None else net(x, y)
+
+
+def split_logits(out) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """D returns logits, or (logits, class logits) with an ACGAN head (Odena et al. 2017)."""
+    return out if isinstance(out, tuple) else (out, None)
+
+
 class GANRecipe:
-    def __init__(self, cfg: Config, data_shape: tuple[int, ...], num_classes: int, device: torch.device):
-        self.cfg, self.device = cfg, device
-        t = cfg.train
-        G, D = build_gan(cfg.model, data_shape, num_classes)
-        memory_format = torch.channels_last if t.channels_last and len(data_shape) == 3 else torch.preserve_format
-        self.memory_format = memory_format
-        self.G = G.to(device, memory_format=memory_format)
-        self.D = D.to(device, memory_format=memory_format)
-        self.z_dim, self.num_classes = G.z_dim, G.num_classes
-        # Fused Adam (one kernel for all parameters) where the build has it; foreach otherwise.
-        fused = {"fused": True} if device.type in ("cuda", "cpu") else {}
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), **fused)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), **fused)
-        self.G_ema = None
-        if t.ema > 0:
-            self.G_ema = ema_model(self.G, t.ema)
+    def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
+                 device: torch.device | str = "cpu", z_dim: int | None = None):
+        self.train = t = train if train is not None else TrainConfig()
+        self.device = torch.device(device)
+        self.z_dim = z_dim or getattr(G, "z_dim", None)
+        if not self.z_dim:
+            raise GankitError("G has no attribute z_dim: pass z_dim= to GANRecipe")
+        self.num_classes = getattr(G, "num_classes", 0)
+        images = any(p.dim() == 4 for p in D.parameters())
+        self.memory_format = torch.channels_last if t.channels_last and images else torch.preserve_format
+        self.G = G.to(self.device, memory_format=self.memory_format)
+        self.D = D.to(self.device, memory_format=self.memory_format)
+        self.G_ema = ema_model(self.G, t.ema) if t.ema > 0 else None
         self.G_fwd, self.D_fwd = (torch.compile(self.G), torch.compile(self.D)) if t.compile else (self.G, self.D)
-        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if t.amp and device.type == "cuda" \
+        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if t.amp and self.device.type == "cuda" \
             else contextlib.nullcontext
 
-    @property
-    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
-        """What the progress bar shows and curves.png draws: (panel title, {metric: label})."""
-        d_title = "D(x) and D(G(z)), as probability" if self.cfg.train.loss in PROBABILITY_LOSSES \
-            else "mean critic score on real and generated data"
-        return [("losses", {"loss_d": "D loss", "loss_g": "G loss"}),
-                (d_title, {"d_real": "D(x)", "d_fake": "D(G(z))"})]
+    @classmethod
+    def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
+                    device: torch.device | str = "cpu") -> "GANRecipe":
+        G, D = build_gan(cfg.model, data_shape, num_classes)
+        return cls(G, D, cfg.train, device)
 
+    # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
-    def modules(self) -> dict[str, torch.nn.Module]:
+    def modules(self) -> dict[str, nn.Module]:
         mods = {"G": self.G, "D": self.D}
         if self.G_ema is not None:
             mods["G_ema"] = self.G_ema
         return mods
 
-    @property
+    @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"G": self.opt_g, "D": self.opt_d}
+        """Made on first use: a run loaded only to sample never builds them."""
+        t = self.train
+        # Fused Adam (one kernel for all parameters) where the build has it; foreach otherwise.
+        fused = {"fused": True} if self.device.type in ("cuda", "cpu") else {}
+        return {"G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), **fused),
+                "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), **fused)}
 
     @property
-    def sampler(self) -> torch.nn.Module:
+    def sampler(self) -> nn.Module:
         return self.G_ema.module if self.G_ema is not None else self.G
 
-    def _split(self, out):
-        """D returns logits, or (logits, class logits) with an ACGAN head."""
-        return out if isinstance(out, tuple) else (out, None)
+    @property
+    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
+        """What the progress bar shows and curves.png draws: (panel title, {metric: label})."""
+        d_title = "D(x) and D(G(z)), as probability" if self.train.loss in PROBABILITY_LOSSES \
+            else "mean critic score on real and generated data"
+        return [("losses", {"loss_d": "D loss", "loss_g": "G loss"}),
+                (d_title, {"d_real": "D(x)", "d_fake": "D(G(z))"})]
 
+    # -- Algorithm 1 ------------------------------------------------------------------------------------------------
     def train_step(self, real: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
-        t = self.cfg.train
+        """One of the k D steps; after the k-th (steps k-1, 2k-1, ... counted from 0), one G step.
+
+        Conditional nets draw fakes for the real batch's labels, so both halves of D's batch share one class mix."""
         real = real.contiguous(memory_format=self.memory_format)
-        n = real.shape[0]
-        # Conditional nets draw fakes for the real batch's labels, so both halves of D's batch share one class mix and
-        # the gradient penalty's interpolates have one label each.
-        y_real = y_fake = y if self.num_classes else None
-        g_turn = (step + 1) % t.k == 0
-        z = torch.randn(n, self.z_dim, device=self.device)
-        out: dict[str, torch.Tensor] = {}
+        y = y if self.num_classes else None
+        g_step_follows = step % self.train.k == self.train.k - 1
+        z = torch.randn(real.shape[0], self.z_dim, device=self.device)
+        # G(z) is computed once. When a G step follows, it keeps its graph and the G step reuses it (pytorch/examples'
+        # DCGAN does the same), saving a forward pass of G; otherwise no graph is built at all.
+        with self.autocast(), torch.set_grad_enabled(g_step_follows):
+            fake = forward(self.G_fwd, z, y)
+        out = self.d_step(real, fake.detach(), y)
+        if g_step_follows:
+            out |= self.g_step(fake, y)
+        return out
 
-        # G(z) is computed once. On a G turn it keeps its graph and is reused for the G step below, which saves a
-        # forward pass of G (pytorch/examples' DCGAN does the same); otherwise no graph is built at all.
-        with self.autocast(), torch.set_grad_enabled(g_turn):
-            fake = self.G_fwd(z, y_fake)
-
-        # (1) Update D: maximise log D(x) + log(1 - D(G(z)))  (or the chosen loss's equivalent).
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """(1) Update D: ascend log D(x) + log(1 - D(G(z))), i.e. descend the chosen loss's D objective."""
+        t = self.train
         if t.r1:
-            real = real.detach().requires_grad_(True)
+            real = real.detach().requires_grad_(True)  # R1 differentiates D's output with respect to x
         with self.autocast():
-            real_logits, real_cls = self._split(self.D_fwd(real, y_real))
-            fake_logits, fake_cls = self._split(self.D_fwd(fake.detach(), y_fake))
-            loss_d = d_loss(t.loss, real_logits.float(), fake_logits.float(), 1.0 - t.label_smoothing)
+            real_logits, real_cls = split_logits(forward(self.D_fwd, real, y))
+            fake_logits, fake_cls = split_logits(forward(self.D_fwd, fake, y))
+            loss_d = d_loss(t.loss, real_logits.float(), fake_logits.float(), real_label=1.0 - t.label_smoothing)
             if real_cls is not None:  # ACGAN: D also learns to name the class of real and of fake images
                 loss_d = loss_d + t.acgan_weight * (F.cross_entropy(real_cls.float(), y) +
-                                                    F.cross_entropy(fake_cls.float(), y_fake))
+                                                    F.cross_entropy(fake_cls.float(), y))
+        penalty, out = self.d_regularizers(real, fake, real_logits, y)
+        loss_d = loss_d + penalty
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.optimizers["D"].step()
+        out["loss_d"] = loss_d.detach()
+        real_logits, fake_logits = real_logits.detach().float(), fake_logits.detach().float()
+        if t.loss == "wgan-gp":  # the critic's estimate of the Wasserstein-1 distance
+            out["wasserstein"] = real_logits.mean() - fake_logits.mean()
+        if t.loss in PROBABILITY_LOSSES:
+            real_logits, fake_logits = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
+        out["d_real"], out["d_fake"] = real_logits.mean(), fake_logits.mean()
+        return out
+
+    def d_regularizers(self, real: torch.Tensor, fake: torch.Tensor, real_logits: torch.Tensor,
+                       y: torch.Tensor | None) -> tuple[torch.Tensor | float, dict[str, torch.Tensor]]:
+        """The terms added to D's loss, and what to log of them:
+        WGAN-GP's lambda_gp E[(||grad D(x_hat)|| - 1)^2] (Gulrajani et al. 2017) and R1's gamma/2 E||grad D(x)||^2
+        on real data (Mescheder et al. 2018)."""
+        t, penalty, out = self.train, 0.0, {}
         if t.loss == "wgan-gp":
-            gp = gradient_penalty(self.D_fwd, real, fake.detach().float(), y_real)
+            gp = gradient_penalty(self.D_fwd, real, fake.float(), y)
+            penalty = penalty + t.lambda_gp * gp
             out["gp"] = gp.detach()
-            out["wasserstein"] = (real_logits.mean() - fake_logits.mean()).detach().float()
-            loss_d = loss_d + t.lambda_gp * gp
         if t.r1:
             r1 = r1_penalty(real_logits.float(), real)
+            penalty = penalty + t.r1 / 2 * r1
             out["r1"] = r1.detach()
-            loss_d = loss_d + t.r1 / 2 * r1
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
-        out["loss_d"] = loss_d.detach()
-        if t.loss in PROBABILITY_LOSSES:
-            out["d_real"], out["d_fake"] = (torch.sigmoid(real_logits.detach().float()).mean(),
-                                            torch.sigmoid(fake_logits.detach().float()).mean())
-        else:
-            out["d_real"], out["d_fake"] = real_logits.detach().float().mean(), fake_logits.detach().float().mean()
+        return penalty, out
 
-        # (2) Update G, every k-th step: minimise log(1 - D(G(z))) or maximise log D(G(z)). D's parameters are frozen,
-        # so the backward pass computes only the gradient that flows through D into G, not D's own weight gradients.
-        if g_turn:
-            self.D.requires_grad_(False)
-            with self.autocast():
-                logits, cls = self._split(self.D_fwd(fake, y_fake))
-                loss_g = g_loss(t.loss, logits.float())
-                if cls is not None:
-                    loss_g = loss_g + t.acgan_weight * F.cross_entropy(cls.float(), y_fake)
-            self.opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            self.opt_g.step()
-            self.D.requires_grad_(True)
-            if self.G_ema is not None:
-                self.G_ema.update_parameters(self.G)
-            out["loss_g"] = loss_g.detach()
-        return out
+    def g_step(self, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """(2) Update G: descend log(1 - D(G(z))), or ascend log D(G(z)) (non-saturating), on the D step's G(z).
+
+        D's parameters are frozen, so the backward pass computes only the gradient that flows through D into G."""
+        t = self.train
+        self.D.requires_grad_(False)
+        with self.autocast():
+            logits, cls = split_logits(forward(self.D_fwd, fake, y))
+            loss_g = g_loss(t.loss, logits.float())
+            if cls is not None:
+                loss_g = loss_g + t.acgan_weight * F.cross_entropy(cls.float(), y)
+        self.optimizers["G"].zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizers["G"].step()
+        self.D.requires_grad_(True)
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
+        return {"loss_g": loss_g.detach()}

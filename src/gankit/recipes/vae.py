@@ -18,10 +18,15 @@ import math
 import torch
 import torch.nn.functional as F
 
-from gankit.config import Config
-from gankit.errors import GankitError
-from gankit.models.vae import LIKELIHOODS, build_vae
+from functools import cached_property
 
+from torch import nn
+
+from gankit.config import Config, TrainConfig
+from gankit.errors import GankitError
+from gankit.models.vae import Decoder, build_vae
+
+ARCHS = ("vae-mlp", "vae-conv")
 BINARISABLE = ("digits", "mnist")  # nearly black-and-white: a Bernoulli per pixel fits them (Kingma & Welling C.2)
 
 
@@ -29,8 +34,6 @@ def resolve_likelihood(cfg: Config) -> str:
     name = cfg.train.likelihood
     if name == "auto":
         return "bernoulli" if cfg.data.name in BINARISABLE else "gaussian"
-    if name not in LIKELIHOODS:
-        raise GankitError(f"train.likelihood must be auto, bernoulli or gaussian, got {name!r}")
     return name
 
 
@@ -58,19 +61,35 @@ def reconstruction_nll(decoder, z: torch.Tensor, x: torch.Tensor) -> torch.Tenso
 
 
 class VAERecipe:
-    def __init__(self, cfg: Config, data_shape: tuple[int, ...], num_classes: int, device: torch.device):
-        self.cfg, self.device = cfg, device
-        m, t = cfg.model, cfg.train
+    """Build it from your own nets, `VAERecipe(encoder, decoder, train_config, device)`: the encoder maps x to
+    (mu, logvar) of q(z|x); the decoder is a gankit.models.vae.Decoder (its `logits(z)` and `likelihood`)."""
+
+    def __init__(self, encoder: nn.Module, decoder: Decoder, train: TrainConfig | None = None,
+                 device: torch.device | str = "cpu"):
+        self.train = train if train is not None else TrainConfig()
+        self.device = torch.device(device)
+        self.encoder, self.decoder = encoder.to(self.device), decoder.to(self.device)
+        self.z_dim, self.num_classes = decoder.z_dim, 0
+
+    @classmethod
+    def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
+                    device: torch.device | str = "cpu") -> "VAERecipe":
+        m = cfg.model
         if len(data_shape) != 3:
             raise GankitError(f"the VAE recipe is for images; this data set holds points of shape {data_shape}")
         if m.conditional or m.acgan:
             raise GankitError("the VAE recipe has no conditional variant; unset model.conditional and model.acgan")
-        self.likelihood = resolve_likelihood(cfg)
-        encoder, decoder = build_vae(m.arch, data_shape, m.z_dim, m.width, m.depth, self.likelihood)
-        self.encoder, self.decoder = encoder.to(device), decoder.to(device)
-        self.z_dim, self.num_classes = m.z_dim, 0
+        if m.arch not in ARCHS:
+            raise GankitError(f"the VAE recipe builds model.arch {' or '.join(ARCHS)}, not {m.arch!r}")
+        encoder, decoder = build_vae(m.arch, data_shape, m.z_dim, m.width, m.depth, resolve_likelihood(cfg))
+        return cls(encoder, decoder, cfg.train, device)
+
+    @cached_property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """One Adam for encoder and decoder, made on first use (a run loaded only to sample never builds it)."""
+        t = self.train
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
-        self.opt = torch.optim.Adam(params, lr=t.lr_g, betas=(t.beta1, t.beta2))
+        return {"vae": torch.optim.Adam(params, lr=t.lr_g, betas=(t.beta1, t.beta2))}
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -80,10 +99,6 @@ class VAERecipe:
     @property
     def modules(self) -> dict[str, torch.nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder}
-
-    @property
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"vae": self.opt}
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -99,9 +114,9 @@ class VAERecipe:
     def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         recon, kl = self.negative_elbo(x)
         loss = (recon + kl).mean()  # -ELBO averaged over the minibatch (the paper's estimator, eq. 8 with L = 1)
-        self.opt.zero_grad(set_to_none=True)
+        self.optimizers["vae"].zero_grad(set_to_none=True)
         loss.backward()
-        self.opt.step()
+        self.optimizers["vae"].step()
         out = {"loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
         if self.decoder.log_sigma is not None:
             out["sigma_x"] = self.decoder.log_sigma.detach().exp()

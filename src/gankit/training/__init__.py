@@ -1,3 +1,3 @@
-from gankit.training.trainer import Interrupted, Trainer, TrainingDiverged
+from gankit.training.trainer import RESUMABLE_KEYS, Interrupted, Trainer, TrainingDiverged, train
 
-__all__ = ["Trainer", "TrainingDiverged", "Interrupted"]
+__all__ = ["Trainer", "TrainingDiverged", "Interrupted", "train", "RESUMABLE_KEYS"]

@@ -19,12 +19,16 @@ from tqdm import tqdm
 
 from gankit import images
 from gankit.checkpoint import latest_checkpoint, load_training_state, load_weights, save_checkpoint
-from gankit.config import Config
+from gankit.config import Config, set_value, validate
 from gankit.data import Dataset, load_dataset
 from gankit.errors import GankitError
 from gankit.files import write_text
-from gankit.recipes import RECIPES
-from gankit.runs import CONFIG_FILE, resolve_device
+from gankit.recipes import RECIPES, forward
+from gankit.runs import CONFIG_FILE, Run, read_config, resolve_device
+
+
+# What may change when a run is resumed: its length, its logging and its device, never what its nets were built from.
+RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.log_every", "train.device")
 
 
 class TrainingDiverged(GankitError):
@@ -37,13 +41,20 @@ class Interrupted(GankitError):
 
 def load_data(cfg: Config) -> Dataset:
     d = cfg.data
+    if d.name == "custom":
+        raise GankitError("this run was trained on data passed from Python: pass the same data to gankit.train again")
     return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
                         n=d.n, seed=cfg.train.seed)
 
 
 class Trainer:
+    """Trains a recipe on a data set into a run folder.
+
+    cfg: the resolved config, recorded in the run folder. data: a Dataset (default: loaded as cfg.data says).
+    recipe: a recipe built from your own nets (default: built from cfg). It must live on the configured device."""
+
     def __init__(self, cfg: Config, run_dir: str | Path, resume: bool = False, progress: bool = True,
-                 data: Dataset | None = None):
+                 data: Dataset | None = None, recipe=None):
         self.cfg, self.run_dir, self.progress = cfg, Path(run_dir), progress
         t = cfg.train
         self.device = resolve_device(t.device)
@@ -52,7 +63,9 @@ class Trainer:
         self.data = (data if data is not None else load_data(cfg)).to(self.device)
         if len(self.data) < t.batch_size:
             raise GankitError(f"the data set has {len(self.data)} items, fewer than train.batch_size={t.batch_size}")
-        self.recipe = RECIPES[t.recipe](cfg, self.data.shape, self.data.num_classes, self.device)
+        if recipe is None:
+            recipe = RECIPES[t.recipe].from_config(cfg, self.data.shape, self.data.num_classes, self.device)
+        self.recipe = recipe
         self.steps_per_epoch = len(self.data) // t.batch_size  # the last partial batch is dropped, as DCGAN does
         self.total_steps = t.steps or t.epochs * self.steps_per_epoch
         # Fixed noise (and labels) for the progress grids, from its own generator so it never disturbs training.
@@ -230,7 +243,7 @@ class Trainer:
         gen = torch.Generator().manual_seed(t.seed + 2)  # the same z at every evaluation
         z = torch.randn(t.eval_n, self.recipe.z_dim, generator=gen).to(self.device)
         y = torch.arange(t.eval_n, device=self.device) % self.recipe.num_classes if self.recipe.num_classes else None
-        fake = torch.cat([G(z[i:i + 500], None if y is None else y[i:i + 500]).float().cpu()
+        fake = torch.cat([forward(G, z[i:i + 500], None if y is None else y[i:i + 500]).float().cpu()
                           for i in range(0, t.eval_n, 500)])
         G.train(was_training)
         scores = evaluate(fake, self.cfg.data.name, ("fid", "kid"), self.eval_features, root=self.cfg.data.root,
@@ -270,7 +283,7 @@ class Trainer:
         G = self.recipe.sampler
         was_training = G.training
         G.eval()
-        fake = G(self.fixed_z, self.fixed_y).float()
+        fake = forward(G, self.fixed_z, self.fixed_y).float()
         G.train(was_training)
         out = self.run_dir / "samples" / f"{name}.png"
         # A recipe may add pictures of its own (a VAE: reconstructions beside inputs), named {picture}-{name}.png.
@@ -296,3 +309,33 @@ class Trainer:
         except ImportError:  # TensorBoard is optional at run time; everything else is logged regardless
             return None
         return SummaryWriter(str(self.run_dir / "tensorboard"), purge_step=self.step or None)
+
+
+def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, out: str | Path, *,
+          labels: torch.Tensor | None = None, resume: bool = False, progress: bool = True, z_dim: int | None = None,
+          **settings) -> Run:
+    """Train your own G and D with the full trainer (run folder, logs, pictures, checkpoints, resume); returns the Run.
+
+    data: a gankit Dataset, or a tensor of images (N, C, H, W), uint8 or float in [-1, 1], or points (N, D); with
+    `labels` (N,) for conditional nets. settings: train config fields, e.g. steps=2000, loss="hinge", k=2, lr_d=1e-4.
+    resume=True continues the run in `out` with the same nets and data (settings may then change only its length,
+    logging and device)."""
+    from gankit.recipes import GANRecipe
+
+    if not isinstance(data, Dataset):
+        classes = None if labels is None else [str(c) for c in range(int(labels.max()) + 1)]
+        data = Dataset(data, labels, classes, "custom")
+    if resume:
+        cfg = read_config(Path(out))
+        for key in settings:
+            if f"train.{key}" not in RESUMABLE_KEYS:
+                raise GankitError(f"train.{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")
+    else:
+        cfg = Config()
+        cfg.data.name, cfg.model.arch = "custom", "custom"
+    for key, value in settings.items():
+        set_value(cfg, f"train.{key}", value)
+    validate(cfg)
+    recipe = GANRecipe(G, D, cfg.train, resolve_device(cfg.train.device), z_dim=z_dim)
+    Trainer(cfg, out, resume=resume, progress=progress, data=data, recipe=recipe).fit()
+    return Run(out, cfg.train.device, recipe=recipe)

@@ -1,0 +1,108 @@
+"""The GAN recipe: Algorithm 1's schedule of D and G steps, and recipes built from a user's own nets."""
+import pytest
+import torch
+from torch import nn
+
+import gankit
+from gankit.config import TrainConfig, load_config
+from gankit.data import sample_toy
+from gankit.errors import GankitError
+from gankit.recipes import GANRecipe
+
+
+def _params(module: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _changed(before: list[torch.Tensor], module: nn.Module) -> bool:
+    return any(not torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+def test_with_k_3_G_moves_on_every_third_step_and_the_G_step_leaves_Ds_gradient_alone():
+    cfg = load_config("toy-ring", overrides=["train.k=3", "model.width=16"])
+    torch.manual_seed(0)
+    recipe = GANRecipe.from_config(cfg, (2,), 0)
+    d_step = recipe.d_step
+    d_grads = {}
+
+    def d_step_then_remember_grads(*args):
+        out = d_step(*args)
+        d_grads["after D step"] = [p.grad.clone() for p in recipe.D.parameters()]
+        return out
+
+    recipe.d_step = d_step_then_remember_grads
+    x = sample_toy("ring8", 64, seed=0).x
+    g_moved, d_moved = [], []
+    for step in range(9):
+        g_before, d_before = _params(recipe.G), _params(recipe.D)
+        out = recipe.train_step(x, None, step)
+        g_moved.append(_changed(g_before, recipe.G))
+        d_moved.append(_changed(d_before, recipe.D))
+        assert ("loss_g" in out) == g_moved[-1]
+        # The G step's backward pass reaches G through D, but leaves D's gradients as the D step left them.
+        for after_d, now in zip(d_grads["after D step"], recipe.D.parameters()):
+            assert torch.equal(after_d, now.grad)
+    assert g_moved == [False, False, True] * 3  # steps 3, 6, 9 counted from 1
+    assert all(d_moved)
+
+
+def test_the_G_step_reuses_the_D_steps_G_of_z():
+    """One forward pass of G per call, whether or not a G step follows (pytorch/examples' DCGAN does the same)."""
+    cfg = load_config("toy-ring", overrides=["train.k=1", "model.width=16"])
+    recipe = GANRecipe.from_config(cfg, (2,), 0)
+    calls = []
+    recipe.G.register_forward_hook(lambda *_: calls.append(1))
+    recipe.train_step(sample_toy("ring8", 64, seed=0).x, None, 0)
+    assert len(calls) == 1
+
+
+class PlainG(nn.Module):
+    """A user's generator: takes z alone, knows nothing of gankit."""
+    z_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+def test_own_nets_train_with_the_full_trainer_resume_and_load(tmp_path):
+    torch.manual_seed(0)
+    G = PlainG()
+    D = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+    x = sample_toy("ring8", 8192, seed=0).x
+    distance = lambda points: (points.norm(dim=1) - 2).abs().mean().item()  # the modes sit on the circle of radius 2
+    with torch.no_grad():
+        before = distance(G(torch.randn(1000, 4)))
+    run = gankit.train(G, D, x, tmp_path / "mine", steps=150, batch_size=128, lr_g=2e-3, lr_d=2e-3, beta1=0.0,
+                       threads=1, grid_size=200, progress=False)
+    assert run.step == 150 and (tmp_path / "mine" / "samples" / "final.png").is_file()
+    assert "custom" in (tmp_path / "mine" / "config.yaml").read_text()
+    run = gankit.train(G, D, x, tmp_path / "mine", resume=True, steps=300, progress=False)
+    assert run.step == 300
+    after = distance(run.sample(1000, seed=0))
+    assert after < 0.5 * before
+    with pytest.raises(GankitError, match="nets passed from Python"):
+        gankit.load(tmp_path / "mine")
+    again = gankit.load(tmp_path / "mine", recipe=GANRecipe(PlainG(), D))
+    assert torch.equal(again.sample(10, seed=1), run.sample(10, seed=1))
+    with pytest.raises(GankitError, match="train.loss cannot change when resuming"):
+        gankit.train(G, D, x, tmp_path / "mine", resume=True, loss="hinge", progress=False)
+
+
+def test_a_G_without_z_dim_is_a_clear_error():
+    with pytest.raises(GankitError, match="z_dim"):
+        GANRecipe(nn.Linear(3, 2), nn.Linear(2, 1), TrainConfig())
+    assert GANRecipe(nn.Linear(3, 2), nn.Linear(2, 1), z_dim=3).z_dim == 3
+
+
+def test_a_run_loaded_to_sample_builds_no_optimizer(tmp_path, tiny_digits_config):
+    from gankit.training import Trainer
+
+    Trainer(tiny_digits_config("train.steps=2"), tmp_path / "run", progress=False).fit()
+    run = gankit.load(tmp_path / "run")
+    assert "optimizers" not in vars(run.recipe)  # made on first use only, and sampling never uses them
+    run.sample(4)
+    assert "optimizers" not in vars(run.recipe)
