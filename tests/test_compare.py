@@ -1,12 +1,11 @@
-import argparse
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from gankit import compare
-from gankit.errors import GankitError
+from gankit.cli import build_parser
 from gankit.config import load_config
+from gankit.errors import GankitError
 from gankit.training import Trainer
 
 
@@ -34,8 +33,7 @@ def test_compare_reports_every_measure_for_both_families(tmp_path, monkeypatch):
 
 
 def test_compare_command_refuses_to_overwrite_earlier_results(tmp_path):
-    parser = argparse.ArgumentParser(prog="gankit")
-    compare.add_parser(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser()
     (tmp_path / "compare.md").write_text("earlier\n")
     args = parser.parse_args(["compare", "--gan", "a", "--vae", "b", "--out", str(tmp_path)])
     with pytest.raises(GankitError, match="exists"):

@@ -12,7 +12,6 @@ A picture puts the first run of each family beside real images: 64 samples of ea
 """
 from __future__ import annotations
 
-import json
 import statistics
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import torch.nn.functional as F
 from gankit import images
 from gankit.data import load_dataset
 from gankit.errors import GankitError
+from gankit.runlog import read_log
 from gankit.runs import Run
 
 METRICS = ("fid", "kid", "pr", "coverage")
@@ -42,10 +42,9 @@ def laplacian_variance(x: torch.Tensor) -> torch.Tensor:
 
 def training_seconds(run_dir: Path, batch_size: int) -> float:
     """Time in training steps: each logged step took batch_size / images_per_s seconds."""
-    log = run_dir / "metrics.jsonl"
-    if not log.is_file():
+    records = read_log(run_dir)
+    if not records:
         return float("nan")
-    records = [json.loads(line) for line in log.read_text().splitlines()]
     return sum(batch_size / r["images_per_s"] for r in records if r.get("images_per_s"))
 
 
@@ -73,9 +72,10 @@ def summarise(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
-def compare(gan_runs: list[str | Path], vae_runs: list[str | Path], n: int = 2000, seed: int = 0) -> dict:
+def compare(gan_runs: list[str | Path], vae_runs: list[str | Path], n: int = 2000, seed: int = 0,
+            device: str = "cpu") -> dict:
     """Measure every run; returns {"gan": {key: [per run]}, "vae": {...}, "real_sharpness": float, "n": n}."""
-    families = {"gan": [Run(r) for r in gan_runs], "vae": [Run(r) for r in vae_runs]}
+    families = {"gan": [Run(r, device) for r in gan_runs], "vae": [Run(r, device) for r in vae_runs]}
     if not families["gan"] or not families["vae"]:
         raise GankitError("compare needs at least one --gan run and one --vae run")
     datasets = {(r.config.data.name, r.data_shape) for runs in families.values() for r in runs}
@@ -128,36 +128,3 @@ def side_by_side(gan_run: str | Path, vae_run: str | Path, path: str | Path, n: 
         draw.text((x0 + 2, 1), title, fill=0)
         x0 += tile.shape[1] + gap
     images.save_png(np.asarray(canvas)[..., None] if canvas.mode == "L" else np.asarray(canvas), path)
-
-
-def add_parser(subparsers):
-    c = subparsers.add_parser("compare", help="GAN runs against VAE runs: FID, KID, coverage, sharpness, stability, "
-                                              "time, and a picture of both")
-    c.add_argument("--gan", nargs="+", required=True, metavar="RUN", help="GAN run folders (several seeds: spread)")
-    c.add_argument("--vae", nargs="+", required=True, metavar="RUN", help="VAE run folders")
-    c.add_argument("--n", type=int, default=2000, help="samples measured per run (default 2000)")
-    c.add_argument("--out", help="folder for compare.md, compare.json and grids.png (default: print only)")
-    c.add_argument("--force", action="store_true", help="replace files already in --out")
-    c.set_defaults(func=run_compare)
-    return c
-
-
-def run_compare(args) -> None:
-    from gankit.files import write_text
-
-    out = Path(args.out) if args.out else None
-    names = ("compare.md", "compare.json", "grids.png")
-    if out is not None and not args.force:
-        taken = [name for name in names if (out / name).exists()]
-        if taken:
-            raise GankitError(f"{out / taken[0]} exists; choose another --out or pass --force to replace it")
-    if args.n < 2:
-        raise GankitError(f"--n must be at least 2, got {args.n}")
-    result = compare(args.gan, args.vae, n=args.n)
-    table = format_table(result)
-    print(table)
-    if out is not None:
-        write_text(out / "compare.md", table + "\n")
-        write_text(out / "compare.json", json.dumps(result, indent=2) + "\n")
-        side_by_side(args.gan[0], args.vae[0], out / "grids.png")
-        print(f"wrote {out / 'compare.md'}, {out / 'compare.json'}, {out / 'grids.png'}")

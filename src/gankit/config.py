@@ -9,6 +9,7 @@ This module is a leaf: it imports nothing else of gankit but the error type. The
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -100,6 +101,13 @@ SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 def preset_names() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files("gankit.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_description(name: str) -> str:
+    """The first sentence of the comment that opens a preset's YAML file."""
+    text = resources.files("gankit.presets").joinpath(f"{name}.yaml").read_text()
+    comment = " ".join(line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#"))
+    return re.split(r"(?<! al)\.\s", comment)[0].rstrip(".")  # a sentence ends at a full stop, not at "et al."
 
 
 def _read_yaml(text: str, where: str) -> dict:

@@ -30,6 +30,11 @@ def grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndar
     return to_uint8(tiled)
 
 
+def enlarge(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Each pixel of images (..., H, W) repeated scale x scale times."""
+    return x.repeat_interleave(scale, dim=-1).repeat_interleave(scale, dim=-2) if scale > 1 else x
+
+
 def save_png(array: np.ndarray, path: str | Path) -> None:
     img = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
     with atomic_path(path) as tmp:

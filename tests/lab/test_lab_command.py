@@ -3,13 +3,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from gankit.commands.lab import run as run_lab
 from gankit.errors import GankitError
 from gankit.lab import EXPERIMENTS, experiment
-from gankit.lab.command import run_lab
 
 
 def args(**kw):
-    defaults = {"name": None, "list": False, "out": None, "force": False, "quick": True, "seed": 0}
+    defaults = {"name": None, "list": False, "out": None, "force": False, "quick": True, "seed": 0, "json": False}
     return SimpleNamespace(**(defaults | kw))
 
 
@@ -45,7 +45,7 @@ def test_refuses_a_non_empty_folder_unless_forced_and_keeps_other_files(tmp_path
         (out_dir / "picture.png").write_text("new")
         return {"answer": 42.0, "files": ["picture.png"]}
 
-    monkeypatch.setattr("gankit.lab.command.experiment", lambda name: SimpleNamespace(CLAIM="a claim", run=run))
+    monkeypatch.setattr("gankit.commands.lab.experiment", lambda name: SimpleNamespace(CLAIM="a claim", run=run))
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(GankitError, match="--force"):
         run_lab(args(name="value-function", out=str(tmp_path)))

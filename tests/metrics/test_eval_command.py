@@ -1,20 +1,17 @@
-import argparse
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from gankit.cli import build_parser
 from gankit.config import load_config
 from gankit.errors import GankitError
-from gankit.metrics.command import add_parser
 from gankit.training import Trainer
 
 
 def gankit_eval(*argv):
-    parser = argparse.ArgumentParser(prog="gankit")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["eval", *argv])
+    args = build_parser().parse_args(["eval", *argv])
     args.func(args)
 
 

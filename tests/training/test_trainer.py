@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import gankit
+from gankit.runlog import read_log
 from gankit.config import load_config
 from gankit.errors import GankitError
 from gankit.training import Trainer, TrainingDiverged
@@ -18,7 +19,7 @@ def test_dcgan_run_writes_everything_and_D_learns_to_separate(tmp_path, tiny_dig
                  "checkpoints/latest.json"):
         assert (run / name).is_file(), name
     assert any((run / "tensorboard").iterdir())
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    records = read_log(run)
     assert [r["step"] for r in records] == list(range(1, 41))  # every step is logged
     assert {"loss_d", "loss_g", "d_real", "d_fake", "images_per_s"} <= set(records[-1])
     # Within a few dozen steps D tells the digits from G's early attempts: D(x) above D(G(z)).
@@ -50,7 +51,7 @@ def test_linear_lr_decay_falls_to_zero_and_r1_is_logged(tmp_path):
     trainer.fit()
     for opt in trainer.recipe.optimizers.values():  # the last step ran at 1/200 of the configured rate
         assert opt.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["initial_lr"] / 200)
-    records = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    records = read_log(tmp_path / "run")
     assert all(r["r1"] >= 0 for r in records) and records[-1]["r1"] > 0
 
 
@@ -87,8 +88,8 @@ def test_interrupted_and_resumed_run_ends_with_identical_weights(tmp_path, tiny_
     assert resumed.step == 13
     resumed.fit()
     assert_same_weights(straight, resumed)
-    log_a = [json.loads(x) for x in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
-    log_b = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    log_a = read_log(tmp_path / "a")
+    log_b = read_log(tmp_path / "b")
     assert [r["step"] for r in log_b] == [r["step"] for r in log_a]
     assert [r["loss_d"] for r in log_b] == [r["loss_d"] for r in log_a]
 
@@ -109,7 +110,7 @@ def test_nan_loss_stops_the_run_naming_the_step_and_keeps_the_last_checkpoint(tm
     assert "step-000005" in str(info.value) and "intact" in str(info.value)
     ckpt = tmp_path / "run" / "checkpoints"
     assert json.loads((ckpt / "latest.json").read_text())["step"] == 5
-    logged = [json.loads(x)["step"] for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    logged = [r["step"] for r in read_log(tmp_path / "run")]
     assert logged == list(range(1, 7))  # every good step is logged, the bad one is not
     run = gankit.load(tmp_path / "run")
     assert all(torch.isfinite(p).all() for p in run.recipe.D.parameters())
@@ -179,7 +180,7 @@ def test_evaluation_during_training_logs_fid_keeps_the_best_and_changes_no_weigh
     evaluated = Trainer(tiny_digits_config("train.epochs=2", "train.eval_every=4", "train.eval_n=200"),
                         tmp_path / "eval", progress=False)
     evaluated.fit()
-    records = [json.loads(x) for x in (tmp_path / "eval" / "metrics.jsonl").read_text().splitlines()]
+    records = read_log(tmp_path / "eval")
     fids = {r["step"]: r["fid"] for r in records if "fid" in r}
     assert sorted(fids) == [4, 8] and all(f > 0 for f in fids.values())
     best = json.loads((tmp_path / "eval" / "checkpoints" / "best" / "latest.json").read_text())

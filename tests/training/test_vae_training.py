@@ -1,9 +1,9 @@
-import json
 
 import pytest
 import torch
 
 import gankit
+from gankit.runlog import read_log
 from gankit.config import load_config
 from gankit.errors import GankitError
 from gankit.training import Trainer
@@ -33,7 +33,7 @@ def test_vae_trains_through_the_trainer_its_elbo_improves_and_its_run_samples(tm
     run = tmp_path / "run"
     for name in ("samples/final.png", "samples/reconstructions-final.png", "curves.png", "checkpoints/latest.json"):
         assert (run / name).is_file(), name
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    records = read_log(run)
     assert {"loss", "recon", "kl"} <= set(records[-1])
     assert all(abs(r["loss"] - r["recon"] - r["kl"]) < 1e-3 * r["loss"] for r in records)  # -ELBO = recon + KL
     samples = gankit.load(run).sample(6, seed=1)
@@ -50,7 +50,7 @@ def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path, a
     assert resumed.step == 7
     resumed.fit()
     assert_same_weights(straight, resumed)
-    log = lambda run: [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+    log = lambda run: [r["loss"] for r in read_log(tmp_path / run)]
     assert log("b") == log("a")
 
 

@@ -23,6 +23,7 @@ from gankit.config import Config, set_value, validate
 from gankit.data import Dataset, load_dataset
 from gankit.errors import GankitError
 from gankit.files import write_text
+from gankit.runlog import append_log, repair_log
 from gankit.recipes import RECIPES, forward
 from gankit.runs import CONFIG_FILE, Run, read_config, resolve_device
 
@@ -112,11 +113,8 @@ class Trainer:
         best = latest_checkpoint(self.ckpt_root / "best")
         if best is not None:
             self.best_fid = json.loads((best / "meta.json").read_text()).get("fid", float("inf"))
-        # Keep the log up to the checkpoint; steps after it will be trained again.
-        log = self.run_dir / "metrics.jsonl"
-        if log.is_file():
-            self.records = [r for r in map(json.loads, log.read_text().splitlines()) if r["step"] <= self.step]
-            write_text(log, "".join(json.dumps(r) + "\n" for r in self.records))
+        # Keep the log up to the checkpoint (steps after it will be trained again), without a line torn by a crash.
+        self.records = repair_log(self.run_dir, up_to_step=self.step)
 
     # -- data order ------------------------------------------------------------------------------------------------
     def _batch_index(self, step: int) -> torch.Tensor:
@@ -258,8 +256,7 @@ class Trainer:
 
     def _append_log(self, records: list[dict]) -> None:
         self.records.extend(records)
-        with open(self.run_dir / "metrics.jsonl", "a") as f:  # append-only; rewritten atomically on resume
-            f.writelines(json.dumps(r) + "\n" for r in records)
+        append_log(self.run_dir, records)
 
     def _epoch_end(self, writer) -> None:
         epoch = self.step // self.steps_per_epoch

@@ -5,21 +5,21 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
+from gankit.commands import options
 from gankit.errors import GankitError
 
 EVAL_FILE = "eval.json"
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers) -> None:
     e = subparsers.add_parser("eval", help="FID, KID, IS, precision/recall, class coverage of a run or image folders")
     e.add_argument("run", nargs="?", help="the run folder to measure (its eval.json receives the numbers)")
-    e.add_argument("--n", type=int, default=10_000, help="generated samples to measure (default 10000)")
+    options.add_n(e, 10_000, "measured against the real data")
     e.add_argument("--metrics", default="fid,kid,is,pr,coverage",
                    help="comma-separated: fid, kid, is, pr, coverage, parzen (default fid,kid,is,pr,coverage)")
     e.add_argument("--features", metavar="NAME|FILE",
@@ -27,17 +27,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "default: the run's data set's classifier")
     e.add_argument("--real", metavar="DIR", help="a folder of real images (with --fake instead of a run)")
     e.add_argument("--fake", metavar="DIR", help="a folder of generated images (with --real)")
-    e.add_argument("--image-size", type=int, help="folders: images are scaled to this size (default 28 for "
+    e.add_argument("--image-size", type=options.bounded_int(8, 1024), help="folders: images are scaled to this size (default 28 for "
                                                   "the built-in classifiers, else 64)")
     e.add_argument("--channels", type=int, choices=(1, 3), help="folders: 1 (gray) or 3 (RGB); default as --image-size")
-    e.add_argument("--n-real", type=int, help="reference images: a seeded subset of this many (default all)")
-    e.add_argument("--seed", type=int, default=0, help="seed of the samples and of KID's subsets")
-    e.add_argument("--json", action="store_true", help="print the JSON record instead of a table")
-    e.set_defaults(func=run_eval)
-    return e
+    e.add_argument("--n-real", type=options.bounded_int(2, options.MAX_SAMPLES), help="reference images: a seeded subset of this many (default all)")
+    options.add_seed(e, "of the samples and of KID's subsets")
+    options.add_json(e)
+    options.add_device(e)
+    e.set_defaults(func=run)
 
 
-def run_eval(args) -> None:
+def run(args) -> None:
     from gankit.metrics.evaluate import _metric_list
 
     metrics = _metric_list(args.metrics)
@@ -66,7 +66,7 @@ def _eval_run(args, metrics: list[str]) -> dict:
     from gankit.metrics.evaluate import default_features, evaluate_run
     from gankit.metrics.features import load_extractor
 
-    run = gankit.load(args.run)
+    run = gankit.load(args.run, device=args.device)
     extractor = None
     if len(run.data_shape) == 3:
         extractor = load_extractor(args.features or default_features(run.config.data.name), run.device)
@@ -85,6 +85,7 @@ def _eval_folders(args, metrics: list[str]) -> dict:
     from gankit.data import load_dataset
     from gankit.metrics.evaluate import evaluate
     from gankit.metrics.features import BUILTIN, load_extractor
+    from gankit.runs import resolve_device
 
     features = args.features or "digits"
     builtin = features in BUILTIN
@@ -94,7 +95,7 @@ def _eval_folders(args, metrics: list[str]) -> dict:
     for folder in (args.real, args.fake):
         data = load_dataset("folder", root=folder, image_size=size, channels=channels)
         sets.append(data.batch(torch.arange(len(data)))[0])
-    extractor = load_extractor(features)
+    extractor = load_extractor(features, resolve_device(args.device))
     start = time.time()
     values = evaluate(sets[1], sets[0], metrics, extractor, seed=args.seed)
     return {"real": args.real, "fake": args.fake, "n_real": len(sets[0]), "n_fake": len(sets[1]),

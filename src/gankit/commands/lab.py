@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from gankit.commands import options
 from gankit.errors import GankitError
-from gankit.files import write_text
 from gankit.lab import EXPERIMENTS, experiment
 
 
@@ -15,15 +15,15 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("lab", help="regenerate a result of GAN theory on a toy distribution (figures + numbers)")
     p.add_argument("name", nargs="?", help="the experiment (see --list)")
     p.add_argument("--list", action="store_true", help="list the experiments and the claim each one checks")
-    p.add_argument("--out", help="folder for the figures (default lab/NAME); must be empty or new, unless --force")
-    p.add_argument("--force", action="store_true",
-                   help="write into a non-empty --out, replacing only the lab's own files there")
+    options.add_out(p, "folder for the figures (default lab/NAME); must be empty or new, unless --force")
+    options.add_force(p, "a non-empty folder is written into, replacing only the lab's own files there")
     p.add_argument("--quick", action="store_true", help="a smaller, faster version (what the tests run)")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=run_lab)
+    options.add_seed(p, "of the experiment's nets and data")
+    options.add_json(p)
+    p.set_defaults(func=run)
 
 
-def run_lab(args) -> None:
+def run(args) -> None:
     if args.list:
         width = max(map(len, EXPERIMENTS))
         for name in EXPERIMENTS:
@@ -33,6 +33,7 @@ def run_lab(args) -> None:
         raise GankitError(f"name an experiment: gankit lab NAME, one of {', '.join(EXPERIMENTS)} (or --list)")
     import torch  # here, not at the top: `gankit --help` should not pay for importing torch and matplotlib
 
+    from gankit.files import write_text
     from gankit.lab.output import prepare_out_dir
 
     module = experiment(args.name)
@@ -44,6 +45,9 @@ def run_lab(args) -> None:
     numbers = {**numbers, "wall seconds": round(time.perf_counter() - start, 1),
                "CPU seconds": round(time.process_time() - cpu_start, 1)}
     write_text(out / "numbers.json", json.dumps(numbers, indent=2, default=float) + "\n")
+    if args.json:
+        print(json.dumps(numbers, indent=2, default=float))
+        return
     for key, value in numbers.items():
         if key != "files":
             print(f"{key}: {_format(value)}")

@@ -1,0 +1,1 @@
+"""The subcommands of `gankit`: one module each, with `add_parser(subparsers)` and `run(args)`."""

@@ -1,0 +1,31 @@
+"""`gankit presets`: the named configurations, each with what it trains and its budget."""
+from __future__ import annotations
+
+import json
+
+from gankit.commands import options
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("presets", help="list the named configurations, what each trains and for how long")
+    options.add_json(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> None:
+    from gankit.config import load_config, preset_description, preset_names
+
+    rows = []
+    for name in preset_names():
+        c = load_config(name)
+        length = f"{c.train.steps} steps" if c.train.steps else f"{c.train.epochs} epochs"
+        rows.append({"preset": name, "recipe": c.train.recipe, "data": c.data.name, "arch": c.model.arch,
+                     "loss": c.train.loss if c.train.recipe == "gan" else None, "length": length,
+                     "description": preset_description(name)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        game = f"loss={r['loss']}" if r["loss"] else "-ELBO"
+        print(f"{r['preset']:<18} {r['recipe']:<4} {r['data']:<7} {r['arch']:<15} {game:<18} {r['length']:<12} "
+              f"{r['description']}")

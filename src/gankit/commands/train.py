@@ -1,0 +1,80 @@
+"""`gankit train`: train a preset, a config file or both, into a new run folder; or continue one with --resume."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from gankit.commands import options
+from gankit.errors import GankitError
+
+DEFAULT_PRESET = "digits-dcgan"
+
+
+def add_parser(subparsers) -> None:
+    t = subparsers.add_parser("train", help="train a model; the default is a DCGAN on the embedded MNIST digits",
+                              description="Train a model into a run folder. The length is train.epochs (or "
+                                          "train.steps, which wins when set): --set train.epochs=5.")
+    t.add_argument("--preset", help=f"a named configuration (see `gankit presets`); default {DEFAULT_PRESET}")
+    t.add_argument("--config", help="a YAML file with data/model/train sections (a run's config.yaml repeats it)")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config key, e.g. train.k=5 or train.steps=2000 (repeatable)")
+    options.add_out(t, "the run folder to create (default runs/PRESET-DATE-TIME)")
+    options.add_force(t, "a run there is deleted and training starts over (never a folder that is not a run)")
+    t.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its last checkpoint")
+    t.add_argument("--seed", type=options.bounded_int(0, options.MAX_SEED), help="the seed of the run (train.seed)")
+    options.add_device(t, default=None, shown="the config's train.device")
+    options.add_json(t)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=run)
+
+
+def run(args) -> None:
+    from gankit.config import load_config, parse_set, set_value, validate
+    from gankit.runs import read_config
+    from gankit.training import RESUMABLE_KEYS, Trainer
+
+    shorthand = [f"train.{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
+    if args.resume:
+        if args.preset or args.config or args.out or args.force:
+            raise GankitError("--resume takes the run's own config; drop --preset, --config, --out and --force")
+        run_dir = Path(args.resume)
+        if not run_dir.is_dir():
+            raise GankitError(f"cannot resume {run_dir}: no such run folder")
+        cfg = read_config(run_dir)
+        for key, value in parse_set(args.set + shorthand):
+            if key not in RESUMABLE_KEYS:
+                raise GankitError(f"{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")
+            set_value(cfg, key, value)
+        validate(cfg)
+    else:
+        preset = args.preset if (args.preset or args.config) else DEFAULT_PRESET
+        cfg = load_config(preset, args.config, args.set + shorthand)
+        run_dir = Path(args.out or f"runs/{cfg.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if args.force:
+            _clear_run(run_dir)
+    trainer = Trainer(cfg, run_dir, resume=bool(args.resume), progress=not args.quiet)
+    print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
+          f"device {trainer.device})", file=sys.stderr)
+    summary = trainer.fit()
+    if args.json:
+        print(json.dumps({"run": str(run_dir), **summary}, indent=2))
+        return
+    print(f"trained to step {summary['steps']} in {summary['seconds']:.0f} s "
+          f"({summary['images_per_s']:.0f} images/s); final grid: {summary['final_grid']}")
+
+
+def _clear_run(run_dir: Path) -> None:
+    """--force: delete a gankit run in run_dir so training starts over there; never a folder that holds anything else."""
+    import shutil
+
+    from gankit.runs import CONFIG_FILE
+
+    if not run_dir.exists():
+        return
+    if not (run_dir / CONFIG_FILE).is_file():
+        if run_dir.is_dir() and not any(run_dir.iterdir()):
+            return
+        raise GankitError(f"{run_dir} is not a gankit run (no {CONFIG_FILE}); --force deletes only runs")
+    shutil.rmtree(run_dir)
