@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean-venv readme-images
+.PHONY: demo test test-fast install clean-venv readme-images
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The quick loop while editing: everything but the tests marked slow (the ones that train for seconds). CI runs `test`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,6 +21,7 @@ def _error_line(capsys) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_train_sample_info_round_trip(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--quiet", "--set", "train.steps=6", *TINY]) == 0
@@ -114,6 +115,7 @@ def test_resume_may_not_change_the_architecture(tmp_path, capsys):
     assert "cannot change when resuming" in _error_line(capsys)
 
 
+@pytest.mark.slow
 def test_a_user_error_in_a_real_process_prints_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "gankit.cli", "train", "--set", "train.k=0", "--out",
                            str(tmp_path / "r")], capture_output=True, text=True)
@@ -162,6 +164,7 @@ def test_every_command_shares_the_same_options():
         assert any("--json" in a.option_strings for a in sub.choices[name]._actions), name
 
 
+@pytest.mark.slow
 def test_train_force_starts_over_in_a_run_folder_but_never_deletes_other_folders(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--quiet", "--set", "train.steps=2", *TINY]) == 0
@@ -196,6 +199,7 @@ def test_sample_writes_a_folder_of_pngs_and_conditional_grids_by_class_name(tmp_
     assert Image.open(tmp_path / "rows.png").size == (2 * 30 + 2, 10 * 30 + 2)
 
 
+@pytest.mark.slow
 def test_info_into_a_closed_pipe_ends_quietly(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--quiet", "--set", "train.steps=2", *TINY]) == 0

@@ -68,6 +68,7 @@ class PlainG(nn.Module):
         return self.net(z)
 
 
+@pytest.mark.slow
 def test_own_nets_train_with_the_full_trainer_resume_and_load(tmp_path):
     torch.manual_seed(0)
     G = PlainG()

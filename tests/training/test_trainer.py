@@ -10,6 +10,7 @@ from gankit.errors import GankitError
 from gankit.training import Trainer, TrainingDiverged
 
 
+@pytest.mark.slow
 def test_dcgan_run_writes_everything_and_D_learns_to_separate(tmp_path, tiny_digits_config):
     cfg = tiny_digits_config("train.epochs=8")
     summary = Trainer(cfg, tmp_path / "run", progress=False).fit()
@@ -30,6 +31,7 @@ def test_dcgan_run_writes_everything_and_D_learns_to_separate(tmp_path, tiny_dig
     assert torch.equal(x, gankit.load(run).sample(6, seed=1))  # a seed fixes the samples
 
 
+@pytest.mark.slow
 def test_toy_generator_moves_its_samples_onto_the_ring(tmp_path):
     cfg = load_config("toy-ring", overrides=["train.steps=400", "train.grid_size=500", "model.width=64",
                                              "data.n=10240"])
@@ -42,6 +44,7 @@ def test_toy_generator_moves_its_samples_onto_the_ring(tmp_path):
     assert after < 0.5 * before and after < 0.4
 
 
+@pytest.mark.slow
 def test_linear_lr_decay_falls_to_zero_and_r1_is_logged(tmp_path):
     cfg = load_config("toy-ring", overrides=["train.steps=200", "train.lr_decay=linear", "train.r1=0.1",
                                              "model.width=32", "data.n=10240", "train.grid_size=100"])
@@ -55,6 +58,7 @@ def test_linear_lr_decay_falls_to_zero_and_r1_is_logged(tmp_path):
     assert all(r["r1"] >= 0 for r in records) and records[-1]["r1"] > 0
 
 
+@pytest.mark.slow
 def test_r1_spreads_a_toy_gan_evenly_over_all_eight_modes(tmp_path):
     """What the mode-collapse benchmark measures, in small: 1200 steps of the toy-ring-r1 preset cover the whole ring,
     and the R1 penalty makes the spread over the modes several times more even (reverse KL; seed 0 measured 0.18
@@ -73,6 +77,7 @@ def test_r1_spreads_a_toy_gan_evenly_over_all_eight_modes(tmp_path):
     assert found[0.1]["high_quality"] > found[0.0]["high_quality"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset, extra", [("digits-dcgan", ["train.ema=0.9"]),
                                            ("mnist-mlp", []),          # dropout: the RNG state must travel
                                            ("digits-wgan-gp", ["train.k=2"]),
@@ -149,6 +154,7 @@ def test_conditional_run_draws_the_asked_class(tmp_path, tiny_digits_config):
         run.sample(4, label=10)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_config):
     import os
     import signal
@@ -172,6 +178,7 @@ def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_con
     assert resumed.fit()["steps"] == 20
 
 
+@pytest.mark.slow
 def test_evaluation_during_training_logs_fid_keeps_the_best_and_changes_no_weight(tmp_path, tiny_digits_config,
                                                                                  monkeypatch, assert_same_weights):
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))

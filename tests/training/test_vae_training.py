@@ -23,6 +23,7 @@ def negative_elbo(recipe, x):
     return (recon + kl).mean().item()
 
 
+@pytest.mark.slow
 def test_vae_trains_through_the_trainer_its_elbo_improves_and_its_run_samples(tmp_path):
     trainer = Trainer(tiny_vae("train.steps=30"), tmp_path / "run", progress=False)
     x, _ = trainer.data.batch(torch.arange(64))
@@ -41,6 +42,7 @@ def test_vae_trains_through_the_trainer_its_elbo_improves_and_its_run_samples(tm
     assert torch.equal(samples, gankit.load(run).sample(6, seed=1))
 
 
+@pytest.mark.slow
 def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path, assert_same_weights):
     cfg = tiny_vae("train.epochs=2", arch="vae-conv")  # 10 steps per epoch
     straight = Trainer(cfg, tmp_path / "a", progress=False)
