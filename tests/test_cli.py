@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from gankit.cli import main
+from gankit.runlog import read_log
 
 TINY = ["--set", "data.n=320", "--set", "model.width=8", "--set", "train.grid_size=16"]
 
@@ -66,6 +67,12 @@ def _write_truncated_idx(folder):
     (["--set", "data.name=folder", "--set", "data.root=/no/such/folder"], "/no/such/folder"),
     (["--resume", "/no/such/run"], "cannot resume"),
     (["--set", "model.conditional=true", "--set", "data.name=ring8"], "model.arch dcgan is for images"),
+    (["--set", "train.grid_size=1000000000"], "train.grid_size is 1,000,000,000, above the limit of 10,000"),
+    (["--set", "data.n=1000000000"], "data.n is 1,000,000,000, above the limit of 10,000,000"),
+    (["--set", "train.batch_size=1000000000"], "train.batch_size is 1,000,000,000, above the limit of 65,536"),
+    (["--set", "model.width=10000000"], "model.width is 10,000,000, above the limit of 4,096"),
+    (["--set", "data.name=folder", "--set", "data.image_size=100000"], "data.image_size is 100,000, above the limit"),
+    (["--preset", "toy-ring", "--config", "x.yaml"], "give --preset or --config, not both"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     if "--resume" not in args:
@@ -216,3 +223,91 @@ def test_train_and_lab_print_json_with_json(tmp_path, capsys):
     presets = {p["preset"]: p for p in json.loads(capsys.readouterr().out)}
     assert presets["digits-dcgan"]["length"] == "30 epochs"
     assert presets["digits-dcgan"]["description"].startswith("The default: a DCGAN (Radford et al. 2016)")
+
+
+def test_a_config_naming_a_path_as_its_preset_is_refused(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("preset: ../../outside\ntrain: {steps: 2}\n")
+    assert main(["train", "--quiet", "--config", str(config)]) == 2
+    assert "preset '../../outside' is not a name" in _error_line(capsys)
+    assert not (tmp_path / "outside").exists()
+
+
+def test_an_output_path_through_a_file_is_one_line_exit_1(tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    assert main(["train", "--quiet", "--out", str(tmp_path / "afile" / "sub"), *TINY]) == 1
+    assert _error_line(capsys) == f"gankit: error: Not a directory ({tmp_path / 'afile' / 'sub'})"
+
+
+@pytest.fixture
+def tiny_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--out", str(run), "--quiet", "--set", "train.steps=4", *TINY]) == 0
+    capsys.readouterr()
+    return run
+
+
+def test_a_torn_last_log_line_is_tolerated_and_repaired_on_resume(tiny_run, capsys):
+    with open(tiny_run / "metrics.jsonl", "a") as f:
+        f.write('{"step": 5, "loss_d": 0.6')  # the power went off mid-append
+    assert main(["info", str(tiny_run), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["last_log"]["step"] == 4
+    assert main(["train", "--resume", str(tiny_run), "--quiet", "--set", "train.steps=6"]) == 0
+    assert [r["step"] for r in read_log(tiny_run)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_refuses_a_length_below_the_step_and_remembers_a_longer_one(tiny_run, capsys):
+    assert main(["train", "--resume", str(tiny_run), "--quiet", "--set", "train.steps=2"]) == 2
+    assert "at step 4 already; train.steps=2 would end before it" in _error_line(capsys)
+    assert main(["train", "--resume", str(tiny_run), "--quiet", "--set", "train.steps=6"]) == 0
+    assert "steps: 6" in (tiny_run / "config.yaml").read_text()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tiny_run), "--quiet"]) == 0  # a plain resume: the run is done at 6
+    assert capsys.readouterr().out.strip().startswith(f"{tiny_run} has finished: it is at step 6 of 6")
+
+
+def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--out", str(run), "--quiet", "--set", "train.steps=7", *TINY]) == 0  # epochs of 5
+    (run / "checkpoints" / "step-000007" / "G.safetensors").write_bytes(b"")
+    capsys.readouterr()
+    assert main(["sample", str(run), "--out", str(tmp_path / "s.png")]) == 0
+    assert "step-000007" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run), "--quiet", "--set", "train.steps=8"]) == 0
+    assert json.loads((run / "checkpoints" / "latest.json").read_text())["step"] == 8
+
+
+@pytest.mark.slow
+def test_a_blow_up_stops_the_run_and_a_resume_with_lower_learning_rates_finishes_it(tmp_path, capsys):
+    """Seen before: lr 1e6 gave losses of 1e14-1e33 and exit 0. Now the run stops at the first huge loss."""
+    run, toy = tmp_path / "run", ["--preset", "toy-ring", "--set", "data.n=1024", "--set", "train.grid_size=100"]
+    assert main(["train", "--out", str(run), "--quiet", *toy, "--set", "train.steps=40",
+                 "--set", "train.lr_g=1e6", "--set", "train.lr_d=1e6"]) == 3
+    assert "(training has diverged)" in capsys.readouterr().err.splitlines()[-1]
+    assert main(["train", "--resume", str(run), "--quiet", "--set", "train.lr_g=1e-3", "--set", "train.lr_d=1e-3"]) == 0
+    assert all(abs(r["loss_d"]) < 10 for r in read_log(run))
+
+
+def test_an_image_too_large_to_decode_safely_is_one_line(tiny_run, tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    Image.new("L", (40, 40)).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 1600 pixels is then a decompression bomb
+    assert main(["invert", str(tiny_run), str(tmp_path / "big.png"), "--invert-steps", "1"]) == 2
+    assert "cannot be read" in _error_line(capsys)
+
+
+def test_interpolate_on_a_point_run_is_one_line(tmp_path, capsys):
+    run = tmp_path / "toy"
+    assert main(["train", "--preset", "toy-ring", "--out", str(run), "--quiet", "--set", "train.steps=2",
+                 "--set", "data.n=1024", "--set", "train.grid_size=10"]) == 0
+    capsys.readouterr()
+    assert main(["interpolate", str(run)]) == 2
+    assert "generates points, not images" in _error_line(capsys)
+
+
+def test_missing_fashion_mnist_names_the_debian_package(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("gankit.data.mnist.SYSTEM_DIRS", {})  # as on a machine without the package
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    assert main(["train", "--quiet", "--out", str(tmp_path / "run"), "--set", "data.name=fashion-mnist"]) == 2
+    assert "or `apt-get install dataset-fashion-mnist`, or --set data.download=true" in _error_line(capsys)

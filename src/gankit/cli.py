@@ -16,7 +16,7 @@ from gankit.errors import GankitError
 
 # In the order `gankit --help` lists them: train and use a model, then measure it, then the latent space, the lab.
 COMMANDS = (train, sample, info, presets, eval, compare, interpolate, invert, arithmetic, lab)
-EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
+EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except GankitError as e:
         print(f"gankit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as e:  # a full disk, a read-only folder, a path through a file: the system's reason, in one line
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"gankit: error: {e.strerror or e}{where}", file=sys.stderr)
+        return EXIT_SYSTEM_ERROR
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -79,6 +79,7 @@ class TrainConfig:
     log_every: int = 10
     grid_size: int = 64              # images in the fixed-noise progress grid
     keep_checkpoints: int = 2
+    checkpoint_every: int = 0        # also checkpoint every this many steps; 0 = at epoch ends (and at the end) only
     likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # VAE p(x|z); auto: bernoulli for digits/mnist
 
 
@@ -193,6 +194,9 @@ def parse_set(items: list[str]) -> list[tuple[str, Any]]:
 def load_config(preset: str | None = None, config_file: str | Path | None = None,
                 overrides: list[str] | None = None) -> Config:
     cfg = Config()
+    if preset is not None and config_file is not None:
+        raise GankitError("give --preset or --config, not both: a config file is a whole configuration (a run's "
+                          "config.yaml names its preset); change a preset with --set KEY=VALUE")
     if preset is not None:
         if preset not in preset_names():
             raise GankitError(f"unknown preset {preset!r}; presets: {', '.join(preset_names())}")
@@ -220,9 +224,24 @@ def config_from_dict(raw: dict, where: str) -> Config:
     return cfg
 
 
+# Upper bounds, so a slip of the keyboard (1e9 for 1e3) is refused at once with the limit named, instead of
+# allocating gigabytes and ending in a traceback or a hang.
+LIMITS = {"data.n": 10_000_000, "data.image_size": 1024, "train.batch_size": 65_536, "train.grid_size": 10_000,
+          "train.eval_n": 1_000_000, "model.width": 4096, "model.z_dim": 65_536, "model.depth": 64,
+          "model.pack": 64, "train.k": 1000, "train.seed": 2**63 - 1, "train.keep_checkpoints": 1000}
+PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def validate(cfg: Config) -> None:
     """Ranges and relations between fields; the allowed names were checked when each field was set."""
     t, m, d = cfg.train, cfg.model, cfg.data
+    for key, limit in LIMITS.items():
+        section, _, name = key.partition(".")
+        value = getattr(getattr(cfg, section), name)
+        if value is not None and value > limit:
+            raise GankitError(f"{key} is {value:,}, above the limit of {limit:,}")
+    if cfg.preset is not None and not PRESET_NAME.fullmatch(cfg.preset):
+        raise GankitError(f"preset {cfg.preset!r} is not a name (letters, digits, - _ .): it names the run folder")
     checks = [
         (t.k >= 1, f"train.k must be at least 1 (D steps per G step), got {t.k}"),
         (t.batch_size >= 1, f"train.batch_size must be positive, got {t.batch_size}"),
@@ -241,6 +260,8 @@ def validate(cfg: Config) -> None:
         (t.log_every >= 1, f"train.log_every must be positive, got {t.log_every}"),
         (t.grid_size >= 1, f"train.grid_size must be positive, got {t.grid_size}"),
         (t.keep_checkpoints >= 1, f"train.keep_checkpoints must be at least 1, got {t.keep_checkpoints}"),
+        (t.checkpoint_every >= 0, f"train.checkpoint_every must not be negative, got {t.checkpoint_every}"),
+        (t.seed >= 0, f"train.seed must not be negative, got {t.seed}"),
         (m.z_dim >= 1 and m.width >= 1 and m.depth >= 0, "model.z_dim and model.width must be positive"),
         (m.pack >= 1, f"model.pack must be at least 1, got {m.pack}"),
         (t.batch_size % m.pack == 0, f"train.batch_size ({t.batch_size}) must be a multiple of model.pack"),

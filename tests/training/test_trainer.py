@@ -155,7 +155,8 @@ def test_conditional_run_draws_the_asked_class(tmp_path, tiny_digits_config):
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_config):
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])  # Ctrl-C; what SLURM, docker and systemd send
+def test_ctrl_c_or_sigterm_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_config, signum):
     import os
     import signal
 
@@ -167,7 +168,7 @@ def test_ctrl_c_saves_a_checkpoint_and_the_run_resumes(tmp_path, tiny_digits_con
     def step_then_interrupt(x, y, step):
         out = original(x, y, step)
         if step == 7:
-            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C during step 8
+            os.kill(os.getpid(), getattr(signal, signum))  # as if it arrived during step 8
         return out
 
     trainer.recipe.train_step = step_then_interrupt
@@ -199,3 +200,30 @@ def test_evaluation_during_training_needs_a_feature_extractor(tmp_path):
     cfg = load_config("toy-ring", overrides=["train.eval_every=10"])
     with pytest.raises(GankitError, match="no built-in feature extractor"):
         Trainer(cfg, tmp_path / "run", progress=False)
+
+
+def test_checkpoint_every_saves_between_epoch_ends(tmp_path, tiny_digits_config):
+    cfg = tiny_digits_config("train.steps=7", "train.checkpoint_every=3", "train.keep_checkpoints=10")
+    Trainer(cfg, tmp_path / "run", progress=False).fit()
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("step-*"))
+    assert saved == ["step-000003", "step-000005", "step-000006", "step-000007"]  # every 3, epochs of 5, the end
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path, tiny_digits_config, capsys):
+    cfg = tiny_digits_config("train.steps=3")
+    Trainer(cfg, tmp_path / "run", progress=False).fit(until_step=2)
+    import shutil
+    shutil.rmtree(tmp_path / "run" / "checkpoints")  # as if killed before the first save
+    resumed = Trainer(cfg, tmp_path / "run", resume=True, progress=False)
+    assert resumed.step == 0 and "no checkpoint yet" in capsys.readouterr().err
+    assert resumed.fit()["steps"] == 3
+    assert [r["step"] for r in read_log(tmp_path / "run")] == [1, 2, 3]
+
+
+def test_a_resume_may_lower_the_learning_rates(tmp_path, tiny_digits_config):
+    cfg = tiny_digits_config("train.steps=10")
+    Trainer(cfg, tmp_path / "run", progress=False).fit(until_step=5)
+    cfg.train.lr_g, cfg.train.lr_d = 1e-5, 2e-5
+    resumed = Trainer(cfg, tmp_path / "run", resume=True, progress=False)
+    assert [o.param_groups[0]["lr"] for o in resumed.recipe.optimizers.values()] == [1e-5, 2e-5]
+    assert "lr_g: 1.0e-05" in (tmp_path / "run" / "config.yaml").read_text()  # a later plain resume keeps them

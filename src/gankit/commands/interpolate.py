@@ -38,6 +38,8 @@ def run(args) -> None:
     from gankit.latent.interpolation import grid_rows
 
     run = gankit.load(args.run, device=args.device)
+    if len(run.data_shape) != 3:
+        raise GankitError(f"run {run.path} generates points, not images: interpolate draws images")
     methods = ("slerp", "lerp") if args.method == "both" else (args.method,)
     name = "images" if args.images else "seeds"
     out = Path(args.out or Path(args.run) / "latent" / f"interpolate-{name}-{args.method}.png")

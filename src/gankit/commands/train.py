@@ -10,6 +10,16 @@ from gankit.commands import options
 from gankit.errors import GankitError
 
 DEFAULT_PRESET = "digits-dcgan"
+FEW_STEPS = 1000  # the default digits run takes 2340 steps to draw recognisable digits of every class
+
+
+def describe(data) -> str:
+    """What a data set is, in a few words: "300 images, 3 classes, 64x64 RGB" or "50000 points in 2-D"."""
+    if data.kind != "image":
+        return f"{len(data)} points in {data.shape[0]}-D"
+    channels, height, width = data.shape
+    classes = f", {data.num_classes} classes" if data.num_classes else ", unlabelled"
+    return f"{len(data)} images{classes}, {height}x{width} {'RGB' if channels == 3 else 'gray'}"
 
 
 def add_parser(subparsers) -> None:
@@ -55,8 +65,15 @@ def run(args) -> None:
         if args.force:
             _clear_run(run_dir)
     trainer = Trainer(cfg, run_dir, resume=bool(args.resume), progress=not args.quiet)
+    if trainer.step >= trainer.total_steps:
+        print(f"{run_dir} has finished: it is at step {trainer.step} of {trainer.total_steps}; to train longer, "
+              f"--set train.steps=N with N above {trainer.step}")
+        return
     print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
-          f"device {trainer.device})", file=sys.stderr)
+          f"device {trainer.device})\ndata: {describe(trainer.data)}", file=sys.stderr)
+    if trainer.data.kind == "image" and cfg.train.recipe == "gan" and trainer.total_steps < FEW_STEPS:
+        print(f"gankit: warning: {trainer.total_steps} steps is little for a GAN: DCGAN needs a few thousand to "
+              f"draw more than blobs; set train.steps (e.g. --set train.steps=5000)", file=sys.stderr)
     summary = trainer.fit()
     if args.json:
         print(json.dumps({"run": str(run_dir), **summary}, indent=2))

@@ -55,6 +55,7 @@ SOURCES: dict[str, Source] = {
 }
 
 _CHUNK = 1 << 20
+MAX_BYTES = 256 << 20  # the largest file here is CIFAR-10's 163 MiB; a server that sends more is not the source
 
 
 def default_cache_dir() -> Path:
@@ -64,6 +65,8 @@ def default_cache_dir() -> Path:
 def source_url(dataset: str, filename: str) -> str:
     mirror = os.environ.get(MIRROR_ENV)
     if mirror:
+        if not mirror.startswith(("http://", "https://")):
+            raise GankitError(f"{MIRROR_ENV} must be an http:// or https:// address, got {mirror!r}")
         return f"{mirror.rstrip('/')}/{dataset}/{filename}"
     return SOURCES[dataset].base_url + filename
 
@@ -72,7 +75,11 @@ def fetch(dataset: str, filename: str, folder: Path) -> Path:
     """`folder/filename`, downloaded from the data set's source (or the mirror) and verified if it is not there yet."""
     dest = folder / filename
     if not dest.exists():
-        download(source_url(dataset, filename), dest, md5=SOURCES[dataset].md5[filename])
+        try:
+            download(source_url(dataset, filename), dest, md5=SOURCES[dataset].md5[filename])
+        except GankitError as e:
+            raise GankitError(f"{e}; or put {filename} in {folder} by hand (it is checked only when downloaded)") \
+                from None
     return dest
 
 
@@ -88,8 +95,15 @@ def download(url: str, dest: str | Path, md5: str | None = None, sha256: str | N
         raise GankitError(f"cannot write to {dest.parent}: {e.strerror or e}") from None
     print(f"gankit: downloading {url}", file=sys.stderr)
     try:
+        if not url.startswith(("http://", "https://")):
+            raise GankitError(f"download of {url} refused: only http:// and https:// addresses are fetched")
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            received = 0
             while chunk := response.read(_CHUNK):
+                received += len(chunk)
+                if received > MAX_BYTES:
+                    raise GankitError(f"download of {url} failed: more than {MAX_BYTES >> 20} MiB, larger than any "
+                                      f"file of the data sets")
                 out.write(chunk)
                 for h in hashes.values():
                     h.update(chunk)

@@ -37,8 +37,9 @@ def load_mnist(name: str, *, root: str | Path | None, split: str, download: bool
         paths = [fetch(name, file + ".gz", cache_dir / name) for file in names]
     if paths is None:
         looked = ", ".join(str(folder) for folder in folders)
+        debian = " or `apt-get install dataset-fashion-mnist`," if name == "fashion-mnist" else ""
         raise GankitError(f"{name} {split} files ({names[0]}.gz, {names[1]}.gz) not found in {looked}; "
-                          f"set data.root to their folder or --set data.download=true")
+                          f"set data.root to their folder,{debian} or --set data.download=true")
     images, labels = (read_idx(path) for path in paths)
     if images.ndim != 3 or images.dtype != "uint8" or labels.shape != images.shape[:1] or (labels >= 10).any():
         raise GankitError(f"{paths[0]} and {paths[1]} are not a pair of {name} image and label files "

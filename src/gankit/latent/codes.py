@@ -33,6 +33,8 @@ def decode(run, z: torch.Tensor, label: int | None = None, batch_size: int = 500
 
 def read_images(paths: list[str | Path], run) -> torch.Tensor:
     """Image files -> (N, C, H, W) in [-1, 1] at the run's size and channels (scaled and center-cropped)."""
+    from PIL import Image
+
     from gankit.data.folder import EXTENSIONS, MODES, _decode
 
     if len(run.data_shape) != 3:
@@ -46,8 +48,9 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
             raise GankitError(f"{p} is not an image file (looked for {', '.join(EXTENSIONS)})")
         try:
             arrays.append(torch.from_numpy(_decode(p, size, MODES[channels]).copy()))
-        except OSError:
-            raise GankitError(f"image {p} cannot be read") from None
+        except (OSError, ValueError, Image.DecompressionBombError) as e:  # damaged, or a decompression bomb
+            raise GankitError(f"image {p} cannot be read: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
+                from None
     x = torch.stack(arrays).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
     return x.float().div(127.5).sub(1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ import torch
 from tqdm import tqdm
 
 from gankit import images
-from gankit.checkpoint import latest_checkpoint, load_training_state, load_weights, save_checkpoint
+from gankit.checkpoint import (clean_stale_temp, latest_checkpoint, load_training_state, load_weights,
+                               save_checkpoint)
 from gankit.config import Config, set_value, validate
 from gankit.data import Dataset, load_dataset
 from gankit.errors import GankitError
@@ -28,8 +30,14 @@ from gankit.recipes import RECIPES, forward
 from gankit.runs import CONFIG_FILE, Run, read_config, resolve_device
 
 
-# What may change when a run is resumed: its length, its logging and its device, never what its nets were built from.
-RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.log_every", "train.device")
+# What may change when a run is resumed: its length, learning rates (after a blow-up), logging, checkpoint interval
+# and device; never what its nets were built from.
+RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.lr_g", "train.lr_d", "train.log_every",
+                  "train.checkpoint_every", "train.device")
+# A loss this large means training has blown up (seen: 1e14-1e33 at lr 1e6) even while it is still finite. Working
+# runs of every loss here stay below 1e3.
+DIVERGED_LOSS = 1e6
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and what SLURM, docker and systemd send
 
 
 class TrainingDiverged(GankitError):
@@ -87,7 +95,7 @@ class Trainer:
             self._resume()
         else:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())
+        write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())  # on resume: a new length, say, is remembered
         self._perm_epoch, self._perm = -1, None
         self._stop_requested = False
         self._saved_step = self.step if resume else -1
@@ -105,11 +113,21 @@ class Trainer:
             raise GankitError(f"{d} exists and is not an empty folder; choose another --out")
 
     def _resume(self) -> None:
+        clean_stale_temp(self.ckpt_root)
         ckpt = latest_checkpoint(self.ckpt_root)
-        if ckpt is None:
-            raise GankitError(f"cannot resume {self.run_dir}: it has no checkpoint yet")
+        if ckpt is None:  # killed before its first checkpoint: start again from step 0 in the same folder
+            print(f"gankit: {self.run_dir} has no checkpoint yet; training starts from step 0", file=sys.stderr)
+            self.records = repair_log(self.run_dir, up_to_step=0)
+            return
         load_weights(ckpt, self.recipe.modules, self.cfg.to_dict()["model"])
+        configured = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.recipe.optimizers.items()}
         self.step = load_training_state(ckpt, self.recipe.optimizers)
+        for name, opt in self.recipe.optimizers.items():  # a resume may lower the learning rates (train.lr_g/lr_d)
+            for group, lr in zip(opt.param_groups, configured[name]):
+                group["lr"] = group["initial_lr"] = lr
+        if self.cfg.train.steps is not None and self.cfg.train.steps < self.step:
+            raise GankitError(f"{self.run_dir} is at step {self.step} already; train.steps={self.cfg.train.steps} "
+                              f"would end before it (give more steps, or sample the run as it is)")
         best = latest_checkpoint(self.ckpt_root / "best")
         if best is not None:
             self.best_fid = json.loads((best / "meta.json").read_text()).get("fid", float("inf"))
@@ -134,7 +152,7 @@ class Trainer:
             torch.set_num_threads(self.cfg.train.threads)
         # Ctrl-C finishes the current step, saves a checkpoint and stops (signals reach only the main thread).
         in_main = threading.current_thread() is threading.main_thread()
-        previous_handler = signal.signal(signal.SIGINT, self._request_stop) if in_main else None
+        previous = {sig: signal.signal(sig, self._request_stop) for sig in STOP_SIGNALS} if in_main else {}
         writer = self._tensorboard()
         bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress,
                    dynamic_ncols=True, desc=self.cfg.preset or "train")
@@ -158,6 +176,8 @@ class Trainer:
                     pending, t_window = [], now
                 if epoch_done:
                     self._epoch_end(writer)
+                elif self.cfg.train.checkpoint_every and self.step % self.cfg.train.checkpoint_every == 0:
+                    self._checkpoint()
                 if self._stop_requested:
                     self._checkpoint()
                     raise Interrupted(f"interrupted at step {self.step}; continue with "
@@ -170,8 +190,8 @@ class Trainer:
             bar.close()
             if writer is not None:
                 writer.close()
-            if in_main:
-                signal.signal(signal.SIGINT, previous_handler)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             torch.set_num_threads(threads)
         elapsed = time.perf_counter() - t_start
         trained = self.step - start_step
@@ -202,13 +222,16 @@ class Trainer:
         for i in range(len(pending)):
             record = {"step": first + i, "epoch": epoch, "images_per_s": round(rate, 1)}
             record.update({k: values[k][i] for k in keys if values[k][i] is not None})
-            bad = [k for k in keys if k.startswith("loss") and k in record and not math.isfinite(record[k])]
+            bad = [k for k in keys if k.startswith("loss") and k in record
+                   and not (math.isfinite(record[k]) and abs(record[k]) < DIVERGED_LOSS)]
             if bad:
                 self._append_log(new)  # the steps before the bad one stay in the log
                 last = latest_checkpoint(self.ckpt_root)
-                kept = f"the last good checkpoint, {last}, is intact" if last else "no checkpoint was written yet"
-                raise TrainingDiverged(f"{bad[0]} became {record[bad[0]]} at step {first + i}; training stopped and "
-                                       f"{kept} (try a lower learning rate)")
+                kept = (f"the last good checkpoint, {last}, is intact: resume it with a lower learning rate, e.g. "
+                        f"gankit train --resume {self.run_dir} --set train.lr_g=... --set train.lr_d=..."
+                        if last else "no checkpoint was written yet: start again with a lower learning rate")
+                raise TrainingDiverged(f"{bad[0]} became {record[bad[0]]:.3g} at step {first + i} (training has "
+                                       f"diverged); training stopped and {kept}")
             new.append(record)
             if writer is not None:
                 for k, v in record.items():
