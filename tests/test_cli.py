@@ -311,3 +311,18 @@ def test_missing_fashion_mnist_names_the_debian_package(tmp_path, capsys, monkey
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     assert main(["train", "--quiet", "--out", str(tmp_path / "run"), "--set", "data.name=fashion-mnist"]) == 2
     assert "or `apt-get install dataset-fashion-mnist`, or --set data.download=true" in _error_line(capsys)
+
+
+def test_eval_refuses_the_digits_classifier_for_colour_images_as_it_does_for_runs(tmp_path, capsys):
+    """Seen before: 64-px colour shapes were scored with the digits classifier on grey 28x28 copies (FID 61)."""
+    import numpy as np
+    from PIL import Image
+
+    for folder in ("real", "fake"):
+        (tmp_path / folder).mkdir()
+        for i in range(4):
+            Image.fromarray(np.full((64, 64, 3), 40 * i, np.uint8)).save(tmp_path / folder / f"{i}.png")
+    for features in ([], ["--features", "digits"]):
+        assert main(["eval", "--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), *features]) == 2
+        line = _error_line(capsys)
+        assert "not fit to measure images of 3x64x64" in line and "inception-2015-12-05.pt" in line

@@ -83,14 +83,17 @@ def _eval_folders(args, metrics: list[str]) -> dict:
     import torch
 
     from gankit.data import load_dataset
-    from gankit.metrics.evaluate import evaluate
+    from gankit.metrics.evaluate import check_features_fit, evaluate
     from gankit.metrics.features import BUILTIN, load_extractor
     from gankit.runs import resolve_device
 
+    native = _native_shape(args.real)
     features = args.features or "digits"
     builtin = features in BUILTIN
     size = args.image_size or (28 if builtin else 64)
     channels = args.channels or (1 if builtin else 3)
+    if builtin:  # a built-in classifier only on the 28x28 gray images it was made for, as `gankit eval RUN`
+        check_features_fit(features, native)
     sets = []
     for folder in (args.real, args.fake):
         data = load_dataset("folder", root=folder, image_size=size, channels=channels)
@@ -101,6 +104,24 @@ def _eval_folders(args, metrics: list[str]) -> dict:
     return {"real": args.real, "fake": args.fake, "n_real": len(sets[0]), "n_fake": len(sets[1]),
             "features": extractor.name, "features_sha256": extractor.digest, "metrics": values,
             "seconds": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _native_shape(folder: str) -> tuple[int, int, int]:
+    """(channels, height, width) of the first image of a folder, as stored (before any resizing)."""
+    from PIL import Image
+
+    from gankit.data.folder import EXTENSIONS
+
+    root = Path(folder)
+    first = next((p for p in sorted(root.rglob("*")) if p.suffix.lower() in EXTENSIONS and p.is_file()), None) \
+        if root.is_dir() else None
+    if first is None:
+        raise GankitError(f"folder '{folder}' has no images (looked for {', '.join(EXTENSIONS)})")
+    try:
+        with Image.open(first) as image:
+            return (1 if image.mode in ("L", "1", "I", "I;16") else 3, image.height, image.width)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise GankitError(f"image {first} cannot be read") from None
 
 
 def format_table(values: dict[str, float]) -> str:

@@ -109,6 +109,18 @@ def _parzen(fake: torch.Tensor, real: torch.Tensor | str, root, seed: int) -> di
     return parzen_log_likelihood(fake, real[order[held:]], real[order[:held]])
 
 
+def check_features_fit(features: str | Extractor, image_shape: tuple[int, ...], dataset: str | None = None) -> None:
+    """A built-in classifier measures only the data it was trained on: 28x28 gray images of its own data set."""
+    if not isinstance(features, str) or features not in BUILTIN:
+        return
+    if tuple(image_shape) != (1, 28, 28) or (dataset in BUILTIN and BUILTIN[dataset] != BUILTIN[features]):
+        what = f"{dataset} images" if dataset in BUILTIN else "images of {}x{}x{}".format(*image_shape)
+        raise GankitError(f"the built-in '{features}' features are a classifier of 28x28 gray {BUILTIN[features]} "
+                          f"images, not fit to measure {what}; built-in features exist for digits/mnist and "
+                          f"fashion-mnist; otherwise pass --features with the Inception file inception-2015-12-05.pt "
+                          f"(see docs/evaluation.md) or an extractor of your own")
+
+
 def default_features(dataset: str) -> str:
     if dataset in BUILTIN:
         return dataset
@@ -142,6 +154,7 @@ def evaluate_run(run, n: int = 10_000, metrics: str | Iterable[str] = DEFAULT_ME
         return mode_stats(fake, centres, std)
     if features is None:
         features = default_features(data.name)
+    check_features_fit(features, tuple(fake.shape[1:]), data.name)
     if data.name == "folder":
         real = load_dataset("folder", root=data.root, image_size=fake.shape[-1], channels=fake.shape[1])
         real = real.batch(torch.arange(len(real)))[0]
