@@ -11,7 +11,7 @@ from gankit.commands import options
 def add_parser(subparsers) -> None:
     v = subparsers.add_parser("invert", help="find latent codes for images: encoder (VAE) or optimisation (GAN)")
     options.add_run(v)
-    v.add_argument("images", nargs="+", metavar="IMAGE")
+    v.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...) to find codes for")
     options.add_inversion(v)
     v.add_argument("--label", type=int, help="the class (conditional runs)")
     options.add_out(v, "PNG of each image beside its reconstruction (default RUN/latent/invert.png)")

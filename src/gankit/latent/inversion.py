@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from tqdm import tqdm
 
 from gankit.errors import GankitError
 from gankit.latent.codes import decode, has_encoder, labels_for
@@ -70,7 +71,7 @@ def invert(run, x: torch.Tensor, steps: int = 300, restarts: int = 4, lr: float 
     for p in frozen:  # only z is optimised: no weight gradients are computed at all
         p.requires_grad_(False)
     try:
-        for _ in range(steps):
+        for _ in tqdm(range(steps), desc="inverting", unit="step", disable=None, leave=False):
             loss = (forward(G, z, y).float() - target).pow(2).flatten(1).mean(dim=1).sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from gankit.data import TOY_DATASETS, load_dataset, toy_modes
 from gankit.errors import GankitError
@@ -131,8 +132,8 @@ def default_features(dataset: str) -> str:
 @torch.no_grad()
 def sample_run(run, n: int, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
     """n samples of a run, in batches, the same for the same seed."""
-    return torch.cat([run.sample(min(batch_size, n - start), seed=seed + start)
-                      for start in range(0, n, batch_size)])
+    starts = tqdm(range(0, n, batch_size), desc="sampling", unit="batch", disable=None, leave=False)
+    return torch.cat([run.sample(min(batch_size, n - start), seed=seed + start) for start in starts])
 
 
 def evaluate_run(run, n: int = 10_000, metrics: str | Iterable[str] = DEFAULT_METRICS,

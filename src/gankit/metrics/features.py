@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
@@ -60,7 +61,9 @@ class Extractor:
                               f"coverage need a classifier (digits, fashion-mnist or the Inception file)")
         device = next(self.module.parameters(), torch.empty(0)).device
         features, class_logits = [], []
-        for chunk in images.split(batch_size):
+        # A progress bar on a terminal only (disable=None): eval of 10k images against a data set takes minutes.
+        for chunk in tqdm(images.split(batch_size), desc=f"features ({self.name})", unit="batch", disable=None,
+                          leave=False):
             chunk = self._prepare(chunk.to(device, torch.float32))
             if self.kind == "builtin":
                 f = self.module.features(chunk)
