@@ -53,7 +53,56 @@ def test_subset_is_seeded_and_reproducible():
     c = load_dataset("digits", n=100, seed=2)
     assert len(a) == 100 and torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
     assert not torch.equal(a.x, c.x)
-    assert len(a.y.unique()) == 10  # a random subset, not the first 100 (which are all zeros)
+
+
+@pytest.mark.parametrize("n", [10, 100, 320])
+def test_a_subset_of_the_digits_has_every_class_equally(n):
+    for seed in range(3):
+        assert load_dataset("digits", n=n, seed=seed).y.bincount().tolist() == [n // 10] * 10
+
+
+LABEL_COUNTS = [200, 150, 40, 6, 4]  # an uneven labelled set: two classes too small for an equal share of 100
+
+
+@pytest.fixture
+def uneven_mnist(tmp_path):
+    """An MNIST-format set of 400 images whose first two pixels spell the image's index, labels in uneven classes."""
+    labels = np.random.default_rng(0).permutation(np.repeat(np.arange(5), LABEL_COUNTS)).astype(np.uint8)
+    images = np.zeros((400, 28, 28), dtype=np.uint8)
+    images[:, 0, 0], images[:, 0, 1] = np.arange(400) % 256, np.arange(400) // 256
+    write_mnist(tmp_path)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels)
+    return tmp_path, labels
+
+
+def index_of(data):
+    return (data.x[:, 0, 0, 0].long() + 256 * data.x[:, 0, 0, 1].long()).tolist()
+
+
+def test_a_subset_shares_out_what_small_classes_cannot_take_and_keeps_the_original_order(uneven_mnist):
+    root, labels = uneven_mnist
+    data = load_dataset("mnist", root=root, n=100, seed=0)
+    assert data.y.bincount().tolist() == [30, 30, 30, 6, 4]  # the two small classes give all they have
+    index = index_of(data)
+    assert index == sorted(index) and len(set(index)) == 100
+    assert (labels[index] == data.y.numpy()).all()
+    # One left over: it goes to one of the classes that still have items, chosen by the seed.
+    counts = {tuple(load_dataset("mnist", root=root, n=101, seed=seed).y.bincount().tolist()) for seed in range(8)}
+    assert counts <= {(31, 30, 30, 6, 4), (30, 31, 30, 6, 4), (30, 30, 31, 6, 4)} and len(counts) > 1
+    # Within a class the choice is random, not the first items of the class.
+    first = [i for i in range(400) if labels[i] == 0][:30]
+    assert [i for i in index if labels[i] == 0] != first
+
+
+def test_a_subset_of_unlabelled_images_is_a_plain_seeded_random_choice(tmp_path):
+    for i in range(20):
+        Image.fromarray(np.full((8, 8), 10 * i, dtype=np.uint8)).save(tmp_path / f"image{i:02d}.png")
+    for seed in (0, 1):
+        data = load_dataset("folder", root=tmp_path, image_size=8, channels=1, n=5, seed=seed)
+        assert data.y is None
+        expected = torch.randperm(20, generator=torch.Generator().manual_seed(seed))[:5].sort().values
+        assert (data.x[:, 0, 0, 0] // 10).tolist() == expected.tolist()
 
 
 def test_subset_larger_than_the_data_set_is_an_error():

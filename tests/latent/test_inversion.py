@@ -21,14 +21,19 @@ def test_inverting_a_gan_sample_recovers_an_image_close_to_it(gan_run):
     assert (inv.psnr > 20).all()
 
 
-def test_vae_inversion_is_its_encoder_and_optimisation_is_available_too(vae_run):
+def test_vae_inversion_is_its_encoder_and_a_search_over_z_beats_it(vae_run):
     run = gankit.load(vae_run)
-    x, _ = gankit.data.load_dataset("digits", n=3, seed=1).batch(torch.arange(3))
+    x, _ = gankit.data.load_dataset("digits", n=8, seed=1).batch(torch.arange(8))
     by_encoder = latent.invert(run, x)
     assert by_encoder.method == "encoder"
     assert torch.allclose(by_encoder.z, run.recipe.encode(x))
-    by_search = latent.invert(run, x, steps=60, restarts=2, use_encoder=False)
-    assert by_search.method == "optimisation" and torch.isfinite(by_search.mse).all()
+    assert torch.allclose(by_encoder.mse, pixel_mse(latent.decode(run, by_encoder.z), x))
+    # The amortisation gap (docs/vae-and-latent.md, Cremer et al. 2018): the encoder is instant, but a search over z
+    # finds codes whose images are closer.
+    by_search = latent.invert(run, x, steps=150, restarts=3, use_encoder=False)
+    assert by_search.method == "optimisation"
+    assert by_search.mse.mean() < 0.97 * by_encoder.mse.mean(), (by_search.mse, by_encoder.mse)
+    assert (by_search.mse < by_encoder.mse).sum() >= 6
 
 
 def test_inversion_refuses_images_of_another_shape(gan_run):

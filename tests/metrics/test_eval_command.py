@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gankit import load as load_run
 from gankit.cli import build_parser
 from gankit.config import load_config
+from gankit.data import toy_modes
 from gankit.errors import GankitError
+from gankit.metrics import evaluate, mode_stats
 from gankit.training import Trainer
 
 
@@ -27,9 +30,11 @@ def test_eval_of_a_run_prints_a_table_and_writes_eval_json(tmp_path, tiny_digits
     gankit_eval(str(run), "--n", "200", "--metrics", "fid,is,coverage")
     record = json.loads((run / "eval.json").read_text())
     assert record["n"] == 200 and record["features"] == "digits" and record["step"] == 5
-    assert set(record["metrics"]) == {"fid", "is", "is_std", "classes", "class_kl"}
+    # The numbers are those of evaluate() on the run's first 200 samples of seed 0, against the digits.
+    direct = evaluate(load_run(run).sample(200, seed=0), "digits", ["fid", "is", "coverage"], "digits", seed=0)
+    assert record["metrics"] == pytest.approx(direct, rel=1e-9)
     table = capsys.readouterr().out
-    assert "fid" in table and "+-" in table
+    assert f"{direct['fid']:.4g}" in table and f"{direct['is']:.4g} +- {direct['is_std']:.2g}" in table
 
 
 def test_eval_of_a_toy_run_reports_mode_statistics(tmp_path):
@@ -37,7 +42,9 @@ def test_eval_of_a_toy_run_reports_mode_statistics(tmp_path):
     cfg = load_config("toy-ring", overrides=["train.steps=5", "train.log_every=5", "train.grid_size=16"])
     Trainer(cfg, run, progress=False).fit()
     gankit_eval(str(run), "--n", "500")
-    assert set(json.loads((run / "eval.json").read_text())["metrics"]) == {"modes", "high_quality", "reverse_kl"}
+    centres, std = toy_modes("ring8")
+    direct = mode_stats(load_run(run).sample(500, seed=0), centres, std)
+    assert json.loads((run / "eval.json").read_text())["metrics"] == pytest.approx(direct, rel=1e-9)
 
 
 def test_eval_of_two_image_folders(tmp_path, digits, capsys):
@@ -46,6 +53,9 @@ def test_eval_of_two_image_folders(tmp_path, digits, capsys):
     gankit_eval("--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), "--metrics", "fid,pr", "--json")
     record = json.loads(capsys.readouterr().out)
     assert record["n_real"] == record["n_fake"] == 200
+    # 8-bit PNGs hold the digits exactly, so the numbers are evaluate()'s on the images themselves.
+    assert record["metrics"] == pytest.approx(evaluate(digits[200:400], digits[:200], ["fid", "pr"], "digits"),
+                                              rel=1e-6)
     assert record["metrics"]["precision"] > 0.8
 
 

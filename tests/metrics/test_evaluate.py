@@ -1,11 +1,15 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from scipy.spatial.distance import cdist
+from scipy.special import logsumexp
 
 from gankit.errors import GankitError
 from gankit.metrics import evaluate
+from gankit.metrics.parzen import SIGMAS, parzen_log_likelihood
 
 
 def blur(images, sigma):
@@ -69,7 +73,34 @@ def test_an_unknown_metric_is_refused(digits):
         evaluate(digits[:200], digits[200:400], "fid,fdi")
 
 
-def test_parzen_window_gives_a_log_likelihood_and_its_standard_error(digits):
-    result = evaluate(digits[:1000], digits[1000:1500], ["parzen"])
-    assert 0.1 <= result["parzen_sigma"] <= 1.0
-    assert 0 < result["parzen_se"] < 20 and math.isfinite(result["parzen"])
+def direct_parzen(x, samples, sigma):
+    """log p(x) under a Gaussian Parzen window on `samples` (Goodfellow et al. 2014, sec. 5), pixels in [0, 1],
+    written out with scipy's logsumexp: logsumexp_i(-|x - s_i|^2 / 2 sigma^2) - log N - D/2 log(2 pi sigma^2)."""
+    x, samples = [t.flatten(1).double().add(1).div(2).numpy() for t in (x, samples)]
+    squared = cdist(x, samples, "sqeuclidean")
+    dim = x.shape[1]
+    return logsumexp(-squared / (2 * sigma ** 2), axis=1) - np.log(len(samples)) - dim / 2 * np.log(
+        2 * np.pi * sigma ** 2)
+
+
+def test_parzen_window_agrees_with_a_direct_logsumexp_estimate_at_the_sigma_validation_prefers(digits):
+    samples, test, validation = digits[:500], digits[500:505], digits[505:605]
+    result = parzen_log_likelihood(samples, test, validation)
+    sigma = result["parzen_sigma"]
+    direct = direct_parzen(test, samples, sigma)
+    assert result["parzen"] == pytest.approx(direct.mean(), rel=1e-9)
+    assert result["parzen_se"] == pytest.approx(direct.std(ddof=1) / math.sqrt(len(direct)), rel=1e-9)
+    # sigma is the grid's best on the validation images, and not at either end of the grid (the search found a peak).
+    on_validation = [direct_parzen(validation, samples, s).mean() for s in SIGMAS.tolist()]
+    assert sigma == pytest.approx(SIGMAS[int(np.argmax(on_validation))].item())
+    assert SIGMAS[0] < sigma < SIGMAS[-1]
+    # A wrong sigma scores lower on the test images as well: half or twice the width.
+    assert direct_parzen(test, samples, sigma / 2).mean() < result["parzen"]
+    assert direct_parzen(test, samples, sigma * 2).mean() < result["parzen"]
+
+
+def test_parzen_window_of_evaluate_ranks_digits_above_noise(digits):
+    real = evaluate(digits[:1000], digits[1000:1500], ["parzen"])
+    noise = evaluate(torch.rand(1000, 1, 28, 28) * 2 - 1, digits[1000:1500], ["parzen"])
+    assert 0 < real["parzen_se"] < 20 and math.isfinite(real["parzen"])
+    assert real["parzen"] > noise["parzen"] + 10 * (real["parzen_se"] + noise["parzen_se"])

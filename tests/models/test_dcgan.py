@@ -16,10 +16,47 @@ def _generator_feature_shapes(G, z):
     return shapes
 
 
+def _discriminator_feature_shapes(D, x):
+    shapes = []
+    for layer in D.features:
+        x = layer(x)
+        if isinstance(layer, nn.Conv2d):
+            shapes.append(tuple(x.shape[1:]))
+    return shapes + [tuple(D.head(x).shape[1:])]
+
+
 def test_64px_generator_is_exactly_radford_figure_1():
     G = DCGANGenerator(z_dim=100, image_size=64, channels=3, width=128)
     shapes = _generator_feature_shapes(G, torch.randn(2, 100))
     assert shapes == [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
+
+
+# Each size halves to 4x4 (28 px: 28 -> 14 -> 7 -> 4, the 7 <-> 4 step with a 3x3 kernel), doubling the channels
+# from `width` next to the image; G is the mirror of D.
+LAYERS = {  # image size -> feature maps from the image towards 4x4, width 8, gray images
+    28: [(8, 14, 14), (16, 7, 7), (32, 4, 4)],
+    32: [(8, 16, 16), (16, 8, 8), (32, 4, 4)],
+    64: [(8, 32, 32), (16, 16, 16), (32, 8, 8), (64, 4, 4)],
+}
+
+
+@pytest.mark.parametrize("size", sorted(LAYERS))
+def test_generator_layers_at_every_size_mirror_the_discriminators(size):
+    G = DCGANGenerator(z_dim=16, image_size=size, channels=1, width=8)
+    assert _generator_feature_shapes(G, torch.randn(2, 16)) == LAYERS[size][::-1] + [(1, size, size)]
+
+
+@pytest.mark.parametrize("size", sorted(LAYERS))
+def test_discriminator_layers_at_every_size_halve_down_to_one_logit(size):
+    D = DCGANDiscriminator(image_size=size, channels=1, width=8)
+    assert _discriminator_feature_shapes(D, torch.randn(2, 1, size, size)) == LAYERS[size] + [(1, 1, 1)]
+    assert D.feature_dim == 16 * LAYERS[size][-1][0]
+
+
+def test_64px_discriminator_is_the_mirror_of_radford_figure_1():
+    D = DCGANDiscriminator(image_size=64, channels=3, width=128)
+    shapes = _discriminator_feature_shapes(D, torch.randn(2, 3, 64, 64))
+    assert shapes == [(128, 32, 32), (256, 16, 16), (512, 8, 8), (1024, 4, 4), (1, 1, 1)]
 
 
 @pytest.mark.parametrize("size", [28, 32, 64])

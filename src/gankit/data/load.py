@@ -31,7 +31,8 @@ def load_dataset(name: str, *, root: str | Path | None = None, image_size: int |
     """Data set `name` (one of DATASETS), images as uint8 (N, C, H, W) or toy points as float32 (N, D).
 
     image_size / channels: resize to image_size x image_size and convert to 1 (gray) or 3 (RGB) channels.
-    n: a random subset of n items, the same one for the same seed (toy data sets: the number of points drawn).
+    n: a random subset of n items, the same one for the same seed, with an equal share of each class where there
+       are labels (toy data sets: the number of points drawn).
     root, download, cache_dir: where data files are looked for, and whether to fetch missing ones.
     """
     if name not in DATASETS:
@@ -77,11 +78,36 @@ def load_dataset(name: str, *, root: str | Path | None = None, image_size: int |
 
 
 def _subset(data: Dataset, n: int, seed: int) -> Dataset:
+    """n items, the same ones for the same seed, kept in the original order. Labelled data gives every class an equal
+    share, so a small subset (a quick test run) never misses a class; unlabelled data is a plain random choice."""
     if n > len(data):
         raise GankitError(f"data.n is {n} but {data.name} has only {len(data)} items")
-    # A seeded random choice, kept in the original order.
-    keep = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n].sort().values
+    generator = torch.Generator().manual_seed(seed)
+    if data.y is None:
+        keep = torch.randperm(len(data), generator=generator)[:n]
+    else:
+        keep = _class_balanced(data.y, n, generator)
+    keep = keep.sort().values
     return Dataset(data.x[keep], None if data.y is None else data.y[keep], data.classes, data.name)
+
+
+def _class_balanced(y: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """Indices of n items, an equal share of each class as far as the classes allow: a class with fewer items than
+    its share gives them all and the others share the rest; what does not divide evenly goes one item each to classes
+    drawn at random. Within a class, the items are a random choice."""
+    classes, counts = y.unique(return_counts=True)
+    quota, left = torch.zeros_like(counts), n
+    while left > 0:
+        open_classes = (quota < counts).nonzero().flatten()
+        share = left // len(open_classes)
+        if share == 0:
+            quota[open_classes[torch.randperm(len(open_classes), generator=generator)[:left]]] += 1
+            break
+        granted = (counts[open_classes] - quota[open_classes]).clamp(max=share)
+        quota[open_classes] += granted
+        left -= int(granted.sum())
+    members = [(y == c).nonzero().flatten() for c in classes]
+    return torch.cat([m[torch.randperm(len(m), generator=generator)[:q]] for m, q in zip(members, quota.tolist())])
 
 
 def _chunked(convert, x: torch.Tensor) -> torch.Tensor:
