@@ -21,9 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The quick loop while editing: everything but the tests marked slow (the ones that train for seconds). CI runs `test`.
+# The quick loop while editing: everything but the tests marked slow (the ones that train for seconds), on two
+# processes (pytest-xdist; each test keeps torch to one thread). CI runs `test`.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 clean-venv:
 	rm -rf $(VENV)

@@ -20,6 +20,7 @@ def check_the_early_claim(numbers: dict) -> None:
     assert strong["early G loss"] > 5 and balanced["early G loss"] < 2
 
 
+@pytest.mark.slow
 def test_quick_balance_a_strong_D_rejects_every_fake_at_once():
     check_the_early_claim(balance.simulate(quick=True, seed=0)[0])
 

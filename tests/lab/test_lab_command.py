@@ -31,6 +31,7 @@ def test_unknown_experiment_is_one_line_naming_the_valid_ones():
     assert "\n" not in str(e.value) and all(name in str(e.value) for name in EXPERIMENTS)
 
 
+@pytest.mark.slow
 def test_runs_into_a_fresh_folder_and_prints_the_numbers(tmp_path, capsys):
     out = tmp_path / "vf"
     run_lab(args(name="value-function", out=str(out)))

@@ -18,6 +18,7 @@ def check_the_claim(numbers: dict) -> None:
     assert numbers["D's rise from its minimum to the support's right end"] >= 0.01
 
 
+@pytest.mark.slow
 def test_D_trained_against_a_frozen_affine_G_is_D_star_dip_included(tmp_path):
     numbers = optimal_d.run(tmp_path, quick=True, seed=0)
     check_the_claim(numbers)

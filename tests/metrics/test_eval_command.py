@@ -24,6 +24,7 @@ def write_pngs(folder, images):
         Image.fromarray(((image[0].numpy() + 1) * 127.5).round().astype(np.uint8), "L").save(folder / f"{i}.png")
 
 
+@pytest.mark.slow
 def test_eval_of_a_run_prints_a_table_and_writes_eval_json(tmp_path, tiny_digits_config, capsys):
     run = tmp_path / "run"
     Trainer(tiny_digits_config("train.steps=5"), run, progress=False).fit()

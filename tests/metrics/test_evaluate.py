@@ -21,6 +21,7 @@ def blur(images, sigma):
     return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), kernel.transpose(-1, -2))
 
 
+@pytest.mark.slow
 def test_fid_of_two_disjoint_halves_of_the_digits_is_small(digits, digits_features):
     a, b = digits[:2500], digits[2500:]
     same = evaluate(a, b, ["fid"], digits_features)["fid"]
@@ -28,6 +29,7 @@ def test_fid_of_two_disjoint_halves_of_the_digits_is_small(digits, digits_featur
     assert same < 0.02 * noise
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("disturb, strengths", [
     (lambda x, s: (x + s * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1),
      [0.0, 0.1, 0.25, 0.5, 1.0]),
@@ -50,6 +52,7 @@ def test_inception_score_of_digits_beats_noise_and_coverage_counts_classes(digit
     assert ones["classes"] == 1 and ones["class_kl"] == pytest.approx(math.log(10), rel=0.1)
 
 
+@pytest.mark.slow
 def test_a_data_set_name_uses_cached_reference_features(digits, digits_features, tmp_path):
     first = evaluate(digits[:300], "digits", ["fid", "kid", "pr"], digits_features)
     cached = list((tmp_path / "cache" / "eval").glob("digits-train-1x28x28-all-digits-*.safetensors"))

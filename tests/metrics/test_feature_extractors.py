@@ -164,6 +164,7 @@ def test_the_digits_classifier_is_accurate_on_the_digits_it_never_saw():
     assert meta["train_size"] + meta["held_out_size"] == len(data) and meta["epochs"] > 0
 
 
+@pytest.mark.slow
 def test_the_fashion_mnist_classifier_is_accurate_on_the_test_split():
     if not (FASHION_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip(f"Fashion-MNIST is not in {FASHION_MNIST} (apt-get install dataset-fashion-mnist)")
