@@ -326,3 +326,15 @@ def test_eval_refuses_the_digits_classifier_for_colour_images_as_it_does_for_run
         assert main(["eval", "--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), *features]) == 2
         line = _error_line(capsys)
         assert "not fit to measure images of 3x64x64" in line and "inception-2015-12-05.pt" in line
+
+
+def test_a_permission_error_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    """Tried as a non-root user: a read-only folder. (The tests may run as root, so the refusal is simulated.)"""
+    from pathlib import Path
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert main(["train", "--quiet", "--out", str(tmp_path / "ro" / "run"), *TINY]) == 1
+    assert _error_line(capsys) == f"gankit: error: Permission denied ({tmp_path / 'ro' / 'run'})"
