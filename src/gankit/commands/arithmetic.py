@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
     a.add_argument("--apply", type=options.bounded_int(1, options.MAX_SAMPLES), default=500,
                    help="held-out prior codes to measure on (default 500)")
     a.add_argument("--show", type=options.bounded_int(1, 100), default=10, help="codes shown in the picture (default 10)")
-    a.add_argument("--label", type=int, help="the class (conditional runs)")
+    options.add_label(a)
     options.add_out(a, "PNG: rows z - v, z, z + v (default RUN/latent/arithmetic-....png)")
     options.add_inversion(a)
     options.add_json(a)
@@ -71,6 +71,7 @@ def run(args) -> None:
     from gankit.latent.arithmetic import digit_classifier, predict
 
     run = gankit.load(args.run, device=args.device)
+    args.label = options.label(run, args.label)
     if (args.with_label is None) != (args.without_label is None):
         raise GankitError("--with-label and --without-label go together")
     if bool(args.with_images) != bool(args.without_images):

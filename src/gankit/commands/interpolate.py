@@ -19,7 +19,7 @@ def add_parser(subparsers) -> None:
                    help="images per row, both ends included (default 10)")
     i.add_argument("--method", choices=("slerp", "lerp", "both"), default="slerp",
                    help="spherical or linear path; both: a row of each per pair (default slerp)")
-    i.add_argument("--label", type=int, help="the class (conditional runs)")
+    options.add_label(i)
     options.add_out(i, "PNG (default RUN/latent/interpolate-....png); the GIF goes beside it")
     i.add_argument("--scale", type=options.bounded_int(1, 16), default=2,
                    help="enlarge each pixel this many times (default 2)")
@@ -38,6 +38,7 @@ def run(args) -> None:
     from gankit.latent.interpolation import grid_rows
 
     run = gankit.load(args.run, device=args.device)
+    args.label = options.label(run, args.label)
     if len(run.data_shape) != 3:
         raise GankitError(f"run {run.path} generates points, not images: interpolate draws images")
     methods = ("slerp", "lerp") if args.method == "both" else (args.method,)

@@ -13,7 +13,7 @@ def add_parser(subparsers) -> None:
     options.add_run(v)
     v.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...) to find codes for")
     options.add_inversion(v)
-    v.add_argument("--label", type=int, help="the class (conditional runs)")
+    options.add_label(v)
     options.add_out(v, "PNG of each image beside its reconstruction (default RUN/latent/invert.png)")
     v.add_argument("--codes", help="also save the codes here (.safetensors, tensor 'z')")
     options.add_json(v)
@@ -31,6 +31,7 @@ def run(args) -> None:
     from gankit.files import atomic_path
 
     run = gankit.load(args.run, device=args.device)
+    args.label = options.label(run, args.label)
     out = Path(args.out or Path(args.run) / "latent" / "invert.png")
     options.refuse_existing([out] + ([Path(args.codes)] if args.codes else []), args.force)
     x = latent.read_images(args.images, run)

@@ -71,6 +71,27 @@ def inversion_settings(args) -> dict:
     return {"steps": args.invert_steps, "restarts": args.restarts, "seed": args.seed}
 
 
+def add_label(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--label", help="the class, by number or by name (conditional runs)")
+
+
+def label(run, text: str | None) -> int | None:
+    """A class given by number or by name; None when not given."""
+    from gankit.errors import GankitError
+
+    if text is None:
+        return None
+    if not run.num_classes:
+        raise GankitError(f"run {run.path} is not conditional: it takes no --label")
+    names = [str(c) for c in (run.classes or [])]
+    if text in names:
+        return names.index(text)
+    if text.isdigit() and int(text) < run.num_classes:
+        return int(text)
+    raise GankitError(f"--label must be a class number 0..{run.num_classes - 1} or a name ({', '.join(names)}), "
+                      f"got {text!r}")
+
+
 def refuse_existing(paths, force: bool) -> None:
     """An existing output file is replaced only with --force."""
     from pathlib import Path

@@ -17,7 +17,7 @@ def add_parser(subparsers) -> None:
     options.add_run(s)
     options.add_n(s, 64, "images to draw (a conditional run's grid: as many whole rows of one class each as fit)")
     options.add_seed(s)
-    s.add_argument("--label", help="the class to draw, by number or by name (conditional runs)")
+    options.add_label(s)
     options.add_out(s, "a .png file for one grid (default RUN/samples/sample-seedS.png), or a folder for one PNG "
                        "per sample")
     s.add_argument("--scale", type=options.bounded_int(1, MAX_SCALE), default=1,
@@ -43,7 +43,7 @@ def run(args) -> None:
             raise GankitError(f"{out} exists and is not an empty folder; choose another --out or pass --force")
     else:
         options.refuse_existing([out], args.force)
-    label, nrow = _label(run, args.label), None
+    label, nrow = options.label(run, args.label), None
     if run.num_classes and label is None and not to_folder:  # one row per class
         per_class = max(1, args.n // run.num_classes)
         label, nrow = torch.arange(run.num_classes).repeat_interleave(per_class), per_class
@@ -57,18 +57,3 @@ def run(args) -> None:
     else:
         images.save_points(x, out, title=f"{n} samples, seed {args.seed}")
     print(out)
-
-
-def _label(run, text: str | None) -> int | None:
-    """A class given by number or by name; None when not given."""
-    if text is None:
-        return None
-    if not run.num_classes:
-        raise GankitError(f"run {run.path} is not conditional: it takes no --label")
-    names = [str(c) for c in (run.classes or [])]
-    if text in names:
-        return names.index(text)
-    if text.isdigit() and int(text) < run.num_classes:
-        return int(text)
-    raise GankitError(f"--label must be a class number 0..{run.num_classes - 1} or a name ({', '.join(names)}), "
-                      f"got {text!r}")
