@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from tqdm import tqdm
 from scipy.stats import norm
 
 from gankit.data import load_dataset, toy_modes
@@ -79,7 +80,7 @@ def train(data: torch.Tensor, steps: int, inner_steps: int, n_frames: int, seed:
     # GIF frames at log-spaced steps: G moves most in the first few hundred steps.
     frame_steps = set(np.geomspace(5, steps, n_frames).astype(int).tolist())
     frames = [panels["b"] | {"label": "step 0: D trained on the initial G"}]
-    for step in range(1, steps + 1):
+    for step in tqdm(range(1, steps + 1), desc="figure1", unit="step", disable=None, leave=False):
         d_step()
         g_step()
         if step in frame_steps:

@@ -4,6 +4,7 @@ it observed: the logged metrics and G's samples on the trainer's fixed noise.
 """
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ def observe(title: str, preset: str, overrides: list[str], at_steps: list[int], 
     cfg.data.n = max(at_steps) * cfg.train.batch_size
     samples = {}
     with tempfile.TemporaryDirectory(prefix="gankit-lab-") as folder:
-        trainer = Trainer(cfg, f"{folder}/run", progress=False)
+        # A progress bar on a terminal only: the lab's longer runs take minutes.
+        trainer = Trainer(cfg, f"{folder}/run", progress=sys.stderr.isatty())
         for step in sorted(at_steps):
             trainer.fit(until_step=step)
             with torch.no_grad():

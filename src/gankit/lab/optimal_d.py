@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from gankit.data import load_dataset, toy_modes
 from gankit.lab.exact import AffineGenerator, gaussian, optimal_discriminator
@@ -36,7 +37,7 @@ def train_discriminator(G: AffineGenerator, real: torch.Tensor, steps: int, batc
     optimizer = torch.optim.Adam(D.parameters(), lr=3e-3, betas=(0.5, 0.999))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     snapshots = {}
-    for step in range(steps):
+    for step in tqdm(range(steps), desc="optimal-d", unit="step", disable=None, leave=False):
         if step in snapshots_at and x_eval is not None:
             snapshots[step] = discriminator_probability(D, x_eval)
         x = real[torch.randint(len(real), (batch_size,))]

@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from gankit.config import load_config
 from gankit.data import load_dataset
@@ -57,7 +58,7 @@ def measure_training(steps: int, seed: int) -> list[dict]:
     data = load_dataset(cfg.data.name, n=steps * cfg.train.batch_size, seed=seed)
     z = torch.randn(cfg.train.batch_size, recipe.z_dim, generator=torch.Generator().manual_seed(seed + 1))
     records = []
-    for step in range(steps):
+    for step in tqdm(range(steps), desc="saturation", unit="step", disable=None, leave=False):
         records.append({"step": step} | generator_gradients(recipe, z))
         x, _ = data.batch(torch.arange(step * cfg.train.batch_size, (step + 1) * cfg.train.batch_size))
         recipe.train_step(x, None, step)
