@@ -10,12 +10,12 @@ import argparse
 import os
 import sys
 
-from gankit.commands import (arithmetic, compare, eval, info, interpolate, invert, lab, presets, sample,
-                             train)
+from gankit.commands import (arithmetic, compare, eval, info, inpaint, interpolate, invert, lab, presets,
+                             sample, train)
 from gankit.errors import GankitError
 
-# In the order `gankit --help` lists them: train and use a model, then measure it, then the latent space, the lab.
-COMMANDS = (train, sample, info, presets, eval, compare, interpolate, invert, arithmetic, lab)
+# In the order `gankit --help` lists them: train and use a model, measure it, its latent space, applications, the lab.
+COMMANDS = (train, sample, info, presets, eval, compare, interpolate, invert, arithmetic, inpaint, lab)
 EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 

@@ -103,6 +103,14 @@ class Run:
         return forward(self.G, z.to(self.device), y).float().cpu()
 
 
+    def inpaint(self, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh", **settings):
+        """Fill the holes (mask 0) of images (N, C, H, W) in [-1, 1] by a search over z (gankit.inpainting.inpaint:
+        Yeh et al. 2017, or method="fast"); settings as there (iters, restarts, seed, blend, originals, ...)."""
+        from gankit.inpainting import inpaint
+
+        return inpaint(self, images, masks, method=method, **settings)
+
+
 def load(path: str | Path, device: str = "cpu", recipe=None) -> Run:
     """A trained run folder, ready to sample: `gankit.load("runs/digits-dcgan-...").sample(64, seed=0)`.
 

@@ -1,0 +1,130 @@
+"""`gankit inpaint RUN IMAGE_OR_FOLDER... --mask center`: fill holes in images with a trained generator
+(Yeh et al. 2017; docs/inpainting.md). The mask hides part of each input image, so the input is the original and
+PSNR/SSIM against it are reported."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gankit.commands import options
+
+MASKS = ("center", "random", "half", "pattern")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("inpaint", help="fill holes in images with a trained GAN (semantic inpainting)")
+    options.add_run(p)
+    p.add_argument("images", nargs="+", metavar="IMAGE_OR_FOLDER", help="image files, or folders of them")
+    p.add_argument("--mask", default="center", metavar="center|random|half|pattern|MASK.png",
+                   help="the hole: a square in the middle (1/2 of the side), 80%% random pixels, the left half, "
+                        "4 random blocks, or a mask image of the run's size (white = known, black = hole); "
+                        "default center")
+    p.add_argument("--method", choices=("yeh", "fast"), default="yeh",
+                   help="yeh: the paper's loss; fast: + structural loss and best-of-N starts (default yeh)")
+    p.add_argument("--iters", type=options.bounded_int(0, 100_000), default=500,
+                   help="Adam steps on z (default 500)")
+    p.add_argument("--restarts", type=options.bounded_int(1, 1000), default=4,
+                   help="random starts per image, optimised together (default 4)")
+    options.add_label(p)
+    p.add_argument("--resize", action="store_true",
+                   help="scale and crop images to the run's size and convert their channels, instead of refusing")
+    options.add_out(p, "the folder to write into (default RUN/inpainting)")
+    options.add_seed(p, "of the starts and of random/pattern masks")
+    options.add_json(p)
+    options.add_force(p, "files of the same names in --out are replaced")
+    options.add_device(p)
+    p.set_defaults(func=run)
+
+
+def image_files(inputs: list[str]) -> list[Path]:
+    """Files as given; folders expanded to the image files directly inside them, sorted."""
+    from gankit.data.folder import EXTENSIONS
+    from gankit.errors import GankitError
+
+    files = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.suffix.lower() in EXTENSIONS and not p.name.startswith("."))
+            if not found:
+                raise GankitError(f"folder {item} has no images (looked for {', '.join(EXTENSIONS)})")
+            files += found
+        elif not item.is_file():
+            raise GankitError(f"image {item} does not exist")
+        else:
+            files.append(item)
+    return files
+
+
+def check_sizes(files: list[Path], run, resize: bool) -> None:
+    """Refuse, unless --resize, an image whose size or channels differ from the run's."""
+    from PIL import Image, UnidentifiedImageError
+
+    from gankit.errors import GankitError
+
+    channels, height, width = run.data_shape
+    for f in files:
+        try:
+            with Image.open(f) as image:
+                size, bands = image.size, len(image.getbands()) - ("A" in image.getbands())
+        except (UnidentifiedImageError, OSError):
+            raise GankitError(f"{f} is not an image file that can be read") from None
+        if not resize and (size != (width, height) or bands != channels):
+            raise GankitError(f"{f} is {size[0]}x{size[1]} with {bands} channel(s); run {run.path} makes "
+                              f"{width}x{height} with {channels}: pass --resize to scale and convert it")
+
+
+def run(args) -> None:
+    import torch
+
+    import gankit
+    from gankit.errors import GankitError
+    from gankit.images import enlarge, grid, save_png, to_uint8
+    from gankit.inpainting import inpaint, masks
+    from gankit.latent.codes import read_images
+
+    loaded = gankit.load(args.run, device=args.device)
+    args.label = options.label(loaded, args.label)
+    if len(loaded.data_shape) != 3:
+        raise GankitError(f"run {args.run} generates points, not images")
+    files = image_files(args.images)
+    if len({f.stem for f in files}) != len(files):
+        raise GankitError("two input images share a name; their outputs would collide")
+    out = Path(args.out or Path(args.run) / "inpainting")
+    if out.exists() and not out.is_dir():
+        raise GankitError(f"{out} is a file; --out names a folder here")
+    outputs = [out / f"{f.stem}-{kind}.png" for f in files for kind in ("filled", "compare")] + \
+        [out / "inpainting.json"]
+    options.refuse_existing(outputs, args.force)
+    check_sizes(files, loaded, args.resize)
+    size = loaded.data_shape[-1]
+    mask = masks.make(args.mask, size, seed=args.seed) if args.mask in MASKS else masks.read(args.mask, size)
+    x = read_images(files, loaded)
+    result = inpaint(loaded, x, mask, method=args.method, iters=args.iters, restarts=args.restarts, seed=args.seed,
+                     blend=True, label=args.label, originals=x)
+
+    out.mkdir(parents=True, exist_ok=True)
+    shown = mask.expand_as(x[0])
+    for i, f in enumerate(files):
+        masked = x[i] * shown  # the hole shown mid-gray (0 on the [-1, 1] scale)
+        row = torch.stack([masked, result.filled[i], result.blended[i], x[i]])
+        save_png(to_uint8(result.filled[i]).transpose(1, 2, 0), out / f"{f.stem}-filled.png")
+        save_png(grid(enlarge(row, 4 if size <= 32 else 1), nrow=4), out / f"{f.stem}-compare.png")
+    report = {"run": str(args.run), "method": args.method, "mask": args.mask, "iters": args.iters,
+              "restarts": args.restarts, "seed": args.seed, "notes": result.notes, "images": [
+                  {"image": str(f), "psnr_db": round(p, 3), "psnr_hole_db": round(h, 3), "ssim": round(s, 4),
+                   "filled": str(out / f"{f.stem}-filled.png"), "compare": str(out / f"{f.stem}-compare.png")}
+                  for f, p, h, s in zip(files, result.psnr.tolist(), result.hole_psnr.tolist(), result.ssim.tolist())],
+              "mean_psnr_db": result.psnr.mean().item(), "mean_psnr_hole_db": result.hole_psnr.mean().item(),
+              "mean_ssim": result.ssim.mean().item()}
+    (out / "inpainting.json").write_text(json.dumps(report, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    for note in result.notes:
+        print(f"note: {note}")
+    for item in report["images"]:
+        print(f"{item['image']}: psnr {item['psnr_db']:.1f} dB (hole {item['psnr_hole_db']:.1f} dB)  "
+              f"ssim {item['ssim']:.3f}")
+    print(f"{args.method}, mask {args.mask}: mean psnr {report['mean_psnr_db']:.1f} dB, hole "
+          f"{report['mean_psnr_hole_db']:.1f} dB, ssim {report['mean_ssim']:.3f} (whole image unless 'hole')\n"
+          f"{out}/")
