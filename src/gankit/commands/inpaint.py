@@ -14,7 +14,7 @@ MASKS = ("center", "random", "half", "pattern")
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("inpaint", help="fill holes in images with a trained GAN (semantic inpainting)")
     options.add_run(p)
-    p.add_argument("images", nargs="+", metavar="IMAGE_OR_FOLDER", help="image files, or folders of them")
+    p.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER", help="image files, or folders of them")
     p.add_argument("--mask", default="center", metavar="center|random|half|pattern|MASK.png",
                    help="the hole: a square in the middle (1/2 of the side), 80%% random pixels, the left half, "
                         "4 random blocks, or a mask image of the run's size (white = known, black = hole); "
@@ -25,6 +25,10 @@ def add_parser(subparsers) -> None:
                    help="Adam steps on z (default 500)")
     p.add_argument("--restarts", type=options.bounded_int(1, 1000), default=4,
                    help="random starts per image, optimised together (default 4)")
+    p.add_argument("--video", metavar="builtin[:SEED]|FOLDER",
+                   help="inpaint a video instead: 'builtin' (a digit of the embedded set in smooth motion, "
+                        "16 frames; SEED picks digit and motion, default 0) or a folder of frames in name order; "
+                        "--method yeh fills each frame alone, fast reuses codes; writes video.gif and video.json")
     options.add_label(p)
     p.add_argument("--resize", action="store_true",
                    help="scale and crop images to the run's size and convert their channels, instead of refusing")
@@ -86,6 +90,10 @@ def run(args) -> None:
     args.label = options.label(loaded, args.label)
     if len(loaded.data_shape) != 3:
         raise GankitError(f"run {args.run} generates points, not images")
+    if args.video is not None:
+        return run_video(args, loaded)
+    if not args.images:
+        raise GankitError("name the images to inpaint (files or folders), or a video with --video")
     files = image_files(args.images)
     if len({f.stem for f in files}) != len(files):
         raise GankitError("two input images share a name; their outputs would collide")
@@ -128,3 +136,70 @@ def run(args) -> None:
     print(f"{args.method}, mask {args.mask}: mean psnr {report['mean_psnr_db']:.1f} dB, hole "
           f"{report['mean_psnr_hole_db']:.1f} dB, ssim {report['mean_ssim']:.3f} (whole image unless 'hole')\n"
           f"{out}/")
+
+
+def video_frames(args, run):
+    """(frames, masks): the builtin moving digit, or the frames of a folder with --mask's hole in each."""
+    import torch
+
+    from gankit.data import load_dataset
+    from gankit.data.sequences import moving_image
+    from gankit.errors import GankitError
+    from gankit.inpainting import masks
+    from gankit.latent.codes import read_images
+
+    size = run.data_shape[-1]
+    mask = masks.make(args.mask, size, seed=args.seed) if args.mask in MASKS else masks.read(args.mask, size)
+    name, _, seed = args.video.partition(":")
+    if name == "builtin":
+        if not seed.isdigit() and seed:
+            raise GankitError(f"--video builtin takes a seed, a whole number: builtin:3, not {args.video!r}")
+        seed = int(seed or 0)
+        if tuple(run.data_shape) != (1, 28, 28):
+            raise GankitError(f"--video builtin makes 28x28 gray digits; run {args.run} makes {run.data_shape}: "
+                              f"give a folder of frames")
+        digits = load_dataset("digits")
+        image = digits.x[(seed * 499) % len(digits.x)].float() / 127.5 - 1  # 499: the class changes with the seed
+        return moving_image(image, 16, seed=seed).frames, mask
+    folder = Path(args.video)
+    if not folder.is_dir():
+        raise GankitError(f"--video names a folder of frames or builtin[:SEED]; {folder} is neither")
+    files = image_files([str(folder)])
+    if len(files) < 2:
+        raise GankitError(f"folder {folder} has {len(files)} frame; a video needs at least 2")
+    check_sizes(files, run, args.resize)
+    return read_images(files, run), torch.as_tensor(mask)
+
+
+def run_video(args, loaded) -> None:
+    """--video: fill every frame, write masked | filled | original per frame as a GIF, and the hole PSNRs."""
+    import torch
+
+    from gankit.inpainting.video import inpaint_video, temporal_change
+    from gankit.latent.interpolation import save_gif
+
+    out = Path(args.out or Path(args.run) / "inpainting")
+    if out.exists() and not out.is_dir():
+        from gankit.errors import GankitError
+        raise GankitError(f"{out} is a file; --out names a folder here")
+    options.refuse_existing([out / "video.gif", out / "video.json"], args.force)
+    frames, mask = video_frames(args, loaded)
+    method = {"yeh": "per-frame", "fast": "fast"}[args.method]
+    result = inpaint_video(loaded, frames, mask, method=method, iters=args.iters, restarts=args.restarts,
+                           seed=args.seed, label=args.label, originals=frames, progress=True)
+    out.mkdir(parents=True, exist_ok=True)
+    masks = mask.expand(len(frames), 1, *frames.shape[-2:])
+    save_gif(torch.cat([frames * masks, result.filled, frames], dim=-1), out / "video.gif", duration_ms=120,
+             bounce=False)
+    report = {"run": str(args.run), "video": args.video, "method": method, "mask": args.mask, "iters": args.iters,
+              "restarts": args.restarts, "seed": args.seed, "frames": len(frames),
+              "psnr_hole_db": [round(p, 3) for p in result.hole_psnr.tolist()],
+              "mean_psnr_hole_db": result.hole_psnr.mean().item(), "iterations": result.total_iterations,
+              "seconds": result.seconds, "temporal_change": temporal_change(result.filled, masks),
+              "temporal_change_original": temporal_change(frames, masks), "gif": str(out / "video.gif")}
+    (out / "video.json").write_text(json.dumps(report, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"{method}, mask {args.mask}, {len(frames)} frames: mean hole psnr {report['mean_psnr_hole_db']:.1f} dB, "
+          f"{report['iterations']} iterations, {report['seconds']:.1f} s\n{out / 'video.gif'}")
