@@ -102,7 +102,6 @@ class Run:
         y = None if y is None else y.to(self.device)
         return forward(self.G, z.to(self.device), y).float().cpu()
 
-
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh", **settings):
         """Fill the holes (mask 0) of images (N, C, H, W) in [-1, 1] by a search over z (gankit.inpainting.inpaint:
         Yeh et al. 2017, or method="fast"); settings as there (iters, restarts, seed, blend, originals, ...)."""

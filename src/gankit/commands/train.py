@@ -41,9 +41,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> None:
-    from gankit.config import load_config, parse_set, set_value, validate
-    from gankit.runs import read_config
-    from gankit.training import RESUMABLE_KEYS, Trainer
+    from gankit.config import load_config, parse_set
+    from gankit.training import Trainer, resumed_config
 
     shorthand = [f"train.{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
     if args.resume:
@@ -52,12 +51,7 @@ def run(args) -> None:
         run_dir = Path(args.resume)
         if not run_dir.is_dir():
             raise GankitError(f"cannot resume {run_dir}: no such run folder")
-        cfg = read_config(run_dir)
-        for key, value in parse_set(args.set + shorthand):
-            if key not in RESUMABLE_KEYS:
-                raise GankitError(f"{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")
-            set_value(cfg, key, value)
-        validate(cfg)
+        cfg = resumed_config(run_dir, parse_set(args.set + shorthand))
     else:
         preset = args.preset if (args.preset or args.config) else DEFAULT_PRESET
         cfg = load_config(preset, args.config, args.set + shorthand)

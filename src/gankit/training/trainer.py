@@ -40,6 +40,17 @@ DIVERGED_LOSS = 1e6
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and what SLURM, docker and systemd send
 
 
+def resumed_config(run_dir: Path, changes: list[tuple[str, object]]) -> Config:
+    """A run's own config with the changes a resume may make (RESUMABLE_KEYS); any other key is a one-line error."""
+    cfg = read_config(run_dir)
+    for key, value in changes:
+        if key not in RESUMABLE_KEYS:
+            raise GankitError(f"{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")
+        set_value(cfg, key, value)
+    validate(cfg)
+    return cfg
+
+
 class TrainingDiverged(GankitError):
     pass
 
@@ -345,17 +356,15 @@ def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, 
     if not isinstance(data, Dataset):
         classes = None if labels is None else [str(c) for c in range(int(labels.max()) + 1)]
         data = Dataset(data, labels, classes, "custom")
+    changes = [(f"train.{key}", value) for key, value in settings.items()]
     if resume:
-        cfg = read_config(Path(out))
-        for key in settings:
-            if f"train.{key}" not in RESUMABLE_KEYS:
-                raise GankitError(f"train.{key} cannot change when resuming; only {', '.join(RESUMABLE_KEYS)} can")
+        cfg = resumed_config(Path(out), changes)
     else:
         cfg = Config()
         cfg.data.name, cfg.model.arch = "custom", "custom"
-    for key, value in settings.items():
-        set_value(cfg, f"train.{key}", value)
-    validate(cfg)
+        for key, value in changes:
+            set_value(cfg, key, value)
+        validate(cfg)
     recipe = GANRecipe(G, D, cfg.train, resolve_device(cfg.train.device), z_dim=z_dim)
     Trainer(cfg, out, resume=resume, progress=progress, data=data, recipe=recipe).fit()
     return Run(out, cfg.train.device, recipe=recipe)
