@@ -5,8 +5,12 @@ iterations and wall time each needs to reach the hole PSNR that "yeh" reaches wi
     nice -n 10 .venv/bin/python benchmarks/inpainting.py --run runs/bench-digits [--images 50] [--seeds 0]
         [--masks center random half pattern] [--iters 500] [--restarts 4] [--json results/inpainting.json]
 
-Trains nothing. Held-out images: the embedded digits that are not in the run's class-balanced seeded subset
-(data.n), found by comparing pixels; --images of them, evenly spaced (the file is sorted by class), are inpainted.
+    .venv/bin/gankit train --out runs/bench-fashion --quiet --set data.name=fashion-mnist --set data.n=20000 --set train.epochs=8
+    nice -n 10 .venv/bin/python benchmarks/inpainting.py --run runs/bench-fashion ...
+
+Trains nothing. Held-out images: for digits, the embedded digits that are not in the run's class-balanced seeded
+subset (data.n), found by comparing pixels; for Fashion-MNIST, its official test split. --images of them, evenly
+spaced (the digits file is sorted by class), are inpainted.
 PSNR is over the hole's pixels only, intensities in [0, 1], of the start with the lowest objective at each iteration.
 (A) the iterations until the mean PSNR over the images reaches yeh's final mean, one value per mask and seed;
 (B) per image, the first iteration where its PSNR >= yeh's final PSNR for that image, mask and seed. A miss within
@@ -31,9 +35,13 @@ MASKS = ("center", "random", "half", "pattern")
 
 
 def held_out(run) -> torch.Tensor:
-    """The digits the run never saw: the full embedded set minus its training subset (rebuilt as the trainer does)."""
+    """Images the run never saw. Fashion-MNIST: its official test split. Digits: the full embedded set minus the
+    run's training subset (rebuilt as the trainer does)."""
+    if run.config.data.name == "fashion-mnist":
+        return load_dataset("fashion-mnist", root=run.config.data.root, split="test").batch(torch.arange(10000))[0]
     if run.config.data.name != "digits" or run.config.data.n is None:
-        raise SystemExit("this benchmark needs a digits run trained on a subset: --set data.n=4000")
+        raise SystemExit("this benchmark needs a digits run trained on a subset (--set data.n=4000) or a "
+                         "fashion-mnist run")
     full, seen = load_dataset("digits"), load_data(run.config)
     seen_bytes = {image.numpy().tobytes() for image in seen.x}
     keep = [i for i in range(len(full.x)) if full.x[i].numpy().tobytes() not in seen_bytes]
@@ -107,7 +115,8 @@ def main() -> None:
             print(f"{kind} seed {seed}: yeh {target.mean():.2f} dB, fast {results['fast'].psnr_hole[-1].mean():.2f} "
                   f"dB in the hole at {args.iters} iters", flush=True)
 
-    print(f"\n{len(x)} held-out digits x {len(args.masks)} masks x {len(args.seeds)} seed(s), "
+    print(f"\n{len(x)} held-out {run.config.data.name} images x {len(args.masks)} masks x {len(args.seeds)} "
+          f"seed(s), "
           f"{args.restarts} restarts, budget {args.iters} iters; PSNR in the hole, dB\n")
     print("A: iterations until the MEAN hole PSNR over the images reaches yeh's final mean "
           "(one value per mask and seed)")

@@ -23,6 +23,7 @@ import pickle
 import re
 import shutil
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -30,6 +31,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
+from gankit.config import ModelConfig
 from gankit.errors import GankitError
 from gankit.files import write_text
 
@@ -214,8 +216,11 @@ def load_weights(ckpt: Path, modules: dict[str, torch.nn.Module], model_config: 
         meta = json.loads((ckpt / "meta.json").read_text())
     except (OSError, ValueError) as e:
         raise GankitError(f"checkpoint file {ckpt / 'meta.json'} is unreadable: {_first_line(e)}") from None
-    if model_config is not None and meta.get("model") not in (None, model_config):
-        diff = sorted(k for k in model_config if meta["model"].get(k) != model_config.get(k))
+    # A field added to ModelConfig after the checkpoint was written is absent from its meta: the run was built with
+    # that field's default, so a run from an older gankit still loads.
+    saved = None if meta.get("model") is None else {**asdict(ModelConfig()), **meta["model"]}
+    if model_config is not None and saved not in (None, model_config):
+        diff = sorted(k for k in model_config if saved.get(k) != model_config.get(k))
         raise GankitError(f"checkpoint {ckpt} was written for another architecture (model.{', model.'.join(diff)} "
                           f"differ from the config)")
     for key, module in modules.items():

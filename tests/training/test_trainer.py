@@ -144,6 +144,25 @@ def test_a_checkpoint_of_another_architecture_is_refused(tmp_path, tiny_digits_c
         gankit.load(tmp_path / "run")
 
 
+def test_a_run_from_before_a_new_model_field_still_loads_and_a_changed_field_is_still_refused(tmp_path,
+                                                                                                  tiny_digits_config):
+    import json
+
+    Trainer(tiny_digits_config("train.steps=2"), tmp_path / "run", progress=False).fit()
+    metas = list((tmp_path / "run" / "checkpoints").glob("step-*/meta.json"))
+    for path in metas:  # as an older gankit wrote it: without the newest model field
+        meta = json.loads(path.read_text())
+        del meta["model"]["pack"]
+        path.write_text(json.dumps(meta))
+    assert gankit.load(tmp_path / "run").sample(2).shape == (2, 1, 28, 28)
+    for path in metas:  # a field the checkpoint does hold, with another value than the config's
+        meta = json.loads(path.read_text())
+        meta["model"]["z_dim"] += 1
+        path.write_text(json.dumps(meta))
+    with pytest.raises(GankitError, match="model.z_dim"):
+        gankit.load(tmp_path / "run")
+
+
 def test_conditional_run_draws_the_asked_class(tmp_path, tiny_digits_config):
     Trainer(tiny_digits_config("train.steps=3", "model.acgan=true", preset="digits-cdcgan"), tmp_path / "run",
             progress=False).fit()
