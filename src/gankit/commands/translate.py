@@ -1,0 +1,94 @@
+"""`gankit translate`: translate your own images with a pix2pix, CycleGAN or StarGAN run, one PNG out per image in.
+
+  gankit translate RUN photo.png --out DIR                    pix2pix: A to B
+  gankit translate RUN FOLDER --direction BtoA --out DIR      CycleGAN: either way
+  gankit translate RUN FOLDER --to photo --out DIR            StarGAN: into one domain (its name or number)
+
+Images are read as the run's nets were trained: converted to its channels (gray or RGB), the shorter side scaled to
+its image size and centre-cropped. DIR/<name>.png keeps each input's path relative to FOLDER. Every image is read
+and translated before the first file is written, so a bad input leaves nothing behind.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gankit.commands import options
+from gankit.errors import GankitError
+
+
+def add_parser(subparsers) -> None:
+    s = subparsers.add_parser("translate", help="translate images with a pix2pix, CycleGAN or StarGAN run")
+    options.add_run(s)
+    s.add_argument("images", metavar="IMAGE_OR_FOLDER", help="an image file, or a folder searched for PNG/JPEG")
+    s.add_argument("--direction", choices=("AtoB", "BtoA"), default="AtoB",
+                   help="AtoB (default) or BtoA; a pix2pix run goes AtoB only")
+    s.add_argument("--to", metavar="DOMAIN", help="a StarGAN run's target domain, by name or number")
+    options.add_out(s, "the folder to write one PNG per input into (required; created if missing)")
+    options.add_force(s, "write into a folder that is not empty, replacing files of the same names")
+    options.add_device(s)
+    s.set_defaults(func=run)
+
+
+def input_shape(run, direction: str) -> tuple[int, int]:
+    """(channels, size) of the images the run's nets take in `direction`."""
+    shape = run.data_shape
+    if len(shape) == 2:  # two domains: ((C_A, H, W), (C_B, H, W))
+        shape = shape[0] if direction == "AtoB" else shape[1]
+    return int(shape[0]), int(shape[-1])
+
+
+def image_files(path: Path) -> tuple[list[Path], Path]:
+    from gankit.data.folder import EXTENSIONS
+
+    if path.is_file():
+        if path.suffix.lower() not in EXTENSIONS:
+            raise GankitError(f"{path} is not a PNG or JPEG image ({', '.join(EXTENSIONS)})")
+        return [path], path.parent
+    if not path.is_dir():
+        raise GankitError(f"{path} does not exist")
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file()
+                   and not p.name.startswith("."))
+    if not files:
+        raise GankitError(f"folder {path} has no images (looked for {', '.join(EXTENSIONS)})")
+    return files, path
+
+
+def read_images(files: list[Path], channels: int, size: int):
+    """uint8 files -> float (N, C, size, size) in [-1, 1]; an unreadable file is a one-line error."""
+    import numpy as np
+    import torch
+    from PIL import Image, ImageOps
+
+    from gankit.data.folder import MODES
+
+    out = np.empty((len(files), size, size, channels), dtype=np.uint8)
+    for i, f in enumerate(files):
+        try:
+            with Image.open(f) as image:
+                image = ImageOps.exif_transpose(image).convert(MODES[channels])
+                out[i] = np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.BICUBIC)).reshape(
+                    size, size, channels)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            raise GankitError(f"image {f} cannot be read; remove or fix it") from None
+    return torch.from_numpy(out).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def run(args) -> None:
+    import gankit
+    from gankit import images
+
+    if not args.out:
+        raise GankitError("--out DIR is required: the folder the translated images go to")
+    run = gankit.load(args.run, device=args.device)
+    if not hasattr(run.recipe, "translate"):
+        raise GankitError(f"run {run.path} is a {run.config.train.recipe} run; only pix2pix, cyclegan and stargan "
+                          f"runs translate images")
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+        raise GankitError(f"{out} exists and is not an empty folder; choose another --out or pass --force")
+    files, root = image_files(Path(args.images))
+    channels, size = input_shape(run, args.direction)
+    translated = run.translate(read_images(files, channels, size), direction=args.direction, to=args.to)
+    for f, image in zip(files, translated):
+        images.save_png(images.to_uint8(image).transpose(1, 2, 0), out / f.relative_to(root).with_suffix(".png"))
+    print(f"{len(files)} image(s) translated into {out}")

@@ -1,0 +1,171 @@
+"""CycleGAN: unpaired image-to-image translation with cycle consistency (Zhu et al. 2017).
+
+Two generators, G: A -> B and F: B -> A, and two discriminators, D_B (is this a B image?) and D_A. The paper's X, Y
+are our A, B (its repository's trainA/, trainB/).
+
+  L(G, F, D_A, D_B) = L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc(G, F)                       (eq. 3)
+  L_cyc = E_a ||F(G(a)) - a||_1 + E_b ||G(F(b)) - b||_1                                         (eq. 2)
+  L_identity = E_b ||G(b) - b||_1 + E_a ||F(a) - a||_1, weighted 0.5 lambda                     (Section 5.2)
+
+L_GAN is least squares (Mao et al. 2017), as Section 4 says: G minimises (D(G(a)) - 1)^2, D minimises
+(D(b) - 1)^2 + D(G(a))^2, halved. D is shown fakes from a pool of the last 50 generated images rather than the
+newest ones only (Shrivastava et al. 2017), which damps oscillation. Instance norm in every net; Adam(2e-4, beta1
+0.5), the rate constant for the first half and falling linearly to 0 over the second (train.lr_constant 0.5).
+Each step: (1) G and F together, D_A and D_B frozen; (2) D_A and D_B on pooled fakes (the authors' order).
+
+Settings: train.lambda_cycle (lambda), train.lambda_identity (times lambda; needs A and B of the same channels),
+train.pool_size, train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
+"""
+from __future__ import annotations
+
+import itertools
+from functools import cached_property
+
+import torch
+import torch.nn.functional as F_
+from torch import nn
+
+from gankit.config import Config, TrainConfig
+from gankit.errors import GankitError
+from gankit.losses import d_loss, g_loss
+from gankit.models.translation import PatchGANDiscriminator, patchgan_layers
+from gankit.recipes.translation import (adams, build_generator, check_images, evaluating, frozen, in_batches,
+                                        table, two_shapes)
+
+
+class ImagePool(nn.Module):
+    """The last `size` generated images (Shrivastava et al. 2017, Section 2.3; the CycleGAN code's ImagePool).
+
+    Until the pool is full each fake goes in and is returned; after that each fake, with probability 1/2, is swapped
+    for a random image of the pool (which is returned instead), else returned as it is. The pool is buffers, so a
+    checkpoint holds it, and its randomness is torch's global RNG, whose state the checkpoint holds too: a resumed
+    run draws what the uninterrupted one would have."""
+
+    def __init__(self, size: int, image_shape: tuple[int, ...]):
+        super().__init__()
+        self.size = size
+        self.register_buffer("images", torch.zeros(size, *image_shape))
+        self.register_buffer("count", torch.zeros((), dtype=torch.int64))
+
+    @torch.no_grad()
+    def query(self, fakes: torch.Tensor) -> torch.Tensor:
+        if self.size == 0:
+            return fakes
+        fakes = fakes.detach()
+        swap = torch.rand(len(fakes), device=fakes.device) > 0.5
+        slots = torch.randint(self.size, (len(fakes),), device=fakes.device)
+        out = fakes.clone()
+        count = int(self.count)
+        for i, fake in enumerate(fakes):
+            if count < self.size:  # filling up: keep it, return it
+                self.images[count] = fake
+                count += 1
+            elif swap[i]:          # return an old image, keep the new one in its place
+                out[i] = self.images[slots[i]].clone()
+                self.images[slots[i]] = fake
+        self.count.fill_(count)
+        return out
+
+
+class CycleGANRecipe:
+    z_dim = None
+    num_classes = 0
+
+    def __init__(self, G: nn.Module, F: nn.Module, D_A: nn.Module, D_B: nn.Module, train: TrainConfig | None = None,
+                 device: torch.device | str = "cpu", shapes: tuple[tuple[int, ...], tuple[int, ...]] = ((3,), (3,))):
+        self.train = t = train if train is not None else TrainConfig()
+        self.device = torch.device(device)
+        self.G, self.F = G.to(self.device), F.to(self.device)
+        self.D_A, self.D_B = D_A.to(self.device), D_B.to(self.device)
+        self.channels = (shapes[0][0], shapes[1][0])
+        if t.lambda_identity > 0 and self.channels[0] != self.channels[1]:
+            raise GankitError(f"the identity loss compares G(b) with b, so it needs A and B with the same channels "
+                              f"(A has {self.channels[0]}, B {self.channels[1]}); set train.lambda_identity=0, or "
+                              f"data.channels=3")
+        # pool_A holds fakes of A (F's), for D_A; pool_B fakes of B (G's), for D_B.
+        self.pool_A = ImagePool(t.pool_size, shapes[0]).to(self.device)
+        self.pool_B = ImagePool(t.pool_size, shapes[1]).to(self.device)
+
+    @classmethod
+    def from_config(cls, cfg: Config, data_shape, num_classes: int,
+                    device: torch.device | str = "cpu") -> "CycleGANRecipe":
+        (ca, h, w), (cb, _, _) = two_shapes(data_shape, "cyclegan")
+        m, size = cfg.model, max(h, w)
+        G = build_generator(m.arch, ca, cb, size, m.width, m.blocks, norm="instance")
+        F = build_generator(m.arch, cb, ca, size, m.width, m.blocks, norm="instance")
+        D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance")
+        D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance")
+        return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)))
+
+    # -- what the trainer and the run folder see --------------------------------------------------------------------
+    @property
+    def modules(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "F": self.F, "D_A": self.D_A, "D_B": self.D_B, "pool_A": self.pool_A,
+                "pool_B": self.pool_B}
+
+    @cached_property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """One Adam for G and F, one for D_A and D_B, as the authors' code."""
+        return adams(self.train, itertools.chain(self.G.parameters(), self.F.parameters()),
+                     itertools.chain(self.D_A.parameters(), self.D_B.parameters()))
+
+    @property
+    def sampler(self) -> nn.Module:
+        return self.G
+
+    @property
+    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
+        return [("adversarial losses", {"loss_d": "D_A + D_B", "loss_g_gan": "G + F"}),
+                ("cycle and identity losses", {"loss_cycle": "cycle", "loss_identity": "identity"})]
+
+    # -- one step ----------------------------------------------------------------------------------------------------
+    def train_step(self, a: torch.Tensor, b: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
+        fake_b, fake_a = self.G(a), self.F(b)
+        out = self.g_step(a, b, fake_a, fake_b)
+        return out | self.d_step(a, b, self.pool_A.query(fake_a), self.pool_B.query(fake_b))
+
+    def g_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
+        """(1) Update G and F: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc + 0.5 lambda L_identity."""
+        t = self.train
+        with frozen(self.D_A, self.D_B):
+            loss_gan = g_loss(t.loss, self.D_B(fake_b)) + g_loss(t.loss, self.D_A(fake_a))
+        loss_cycle = F_.l1_loss(self.F(fake_b), a) + F_.l1_loss(self.G(fake_a), b)
+        loss = loss_gan + t.lambda_cycle * loss_cycle
+        out = {"loss_g_gan": loss_gan.detach(), "loss_cycle": loss_cycle.detach()}
+        if t.lambda_identity > 0:
+            loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
+            loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
+            out["loss_identity"] = loss_identity.detach()
+        self.optimizers["G"].zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizers["G"].step()
+        out["loss_g"] = loss.detach()
+        return out
+
+    def d_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
+        """(2) Update D_A and D_B on real images and pooled fakes, each objective halved."""
+        loss = 0.5 * (d_loss(self.train.loss, self.D_B(b), self.D_B(fake_b)) +
+                      d_loss(self.train.loss, self.D_A(a), self.D_A(fake_a)))
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizers["D"].step()
+        return {"loss_d": loss.detach()}
+
+    # -- using it ----------------------------------------------------------------------------------------------------
+    def translate(self, images: torch.Tensor, direction: str = "AtoB", to=None) -> torch.Tensor:
+        """G(a) (direction AtoB) or F(b) (BtoA) of images in [-1, 1]."""
+        if direction not in ("AtoB", "BtoA"):
+            raise GankitError(f"direction must be AtoB or BtoA, got {direction!r}")
+        if to is not None:
+            raise GankitError("--to / to= names a target domain of a StarGAN run; a CycleGAN run takes --direction")
+        net, channels = (self.G, self.channels[0]) if direction == "AtoB" else (self.F, self.channels[1])
+        x = check_images(images, channels, f"the images to translate {direction}")
+        with evaluating(net):
+            return in_batches(lambda batch: net(batch.to(self.device)).float().cpu(), x)
+
+    @torch.no_grad()
+    def pictures(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Rows of held-out inputs: a | G(a) | F(G(a)) (the main picture), and b | F(b) | G(F(b)) (BtoA-...)."""
+        with evaluating(self.G, self.F):
+            fake_b, fake_a = self.G(a), self.F(b)
+            return {"": table([a, fake_b, self.F(fake_b)]), "BtoA": table([b, fake_a, self.G(fake_a)])}

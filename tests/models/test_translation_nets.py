@@ -1,0 +1,74 @@
+"""The translation nets: U-Net, PatchGAN, ResNet-block generator, StarGAN's G and D."""
+import pytest
+import torch
+
+from gankit.errors import GankitError
+from gankit.models.translation import (PatchGANDiscriminator, ResNetGenerator, StarGANDiscriminator,
+                                       StarGANGenerator, UNetGenerator, patchgan_layers, receptive_field)
+
+SIZES = (16, 28, 32, 48, 64)  # powers of two, and the sizes the U-Net pads up to one (28-px digits)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_generator_returns_an_image_of_its_inputs_size(size):
+    x = torch.rand(2, 1, size, size) * 2 - 1
+    for G in (UNetGenerator(1, 3, size, width=4), ResNetGenerator(1, 3, width=4, blocks=1)):
+        out = G(x)
+        assert out.shape == (2, 3, size, size)
+        assert out.abs().max() <= 1  # tanh
+    out = StarGANGenerator(1, num_domains=3, width=4, blocks=1)(x, torch.tensor([0, 2]))
+    assert out.shape == (2, 1, size, size)
+
+
+def test_the_unet_reaches_a_1x1_bottleneck_and_its_skips_carry_detail():
+    """log2(32) = 5 levels down to 1x1, as unet_256's 8; each decoder layer also sees its encoder twin."""
+    G = UNetGenerator(1, 1, 32, width=4).eval()
+    assert len(G.down) == 5
+    sizes = []
+    G.down[-1].register_forward_hook(lambda m, i, out: sizes.append(out.shape[-1]))
+    x = torch.rand(1, 1, 32, 32, requires_grad=True)
+    G(x)[0, 0, 10, 10].backward()
+    assert sizes == [1]
+    # The outermost skip gives an output pixel a direct path to the input pixels around it.
+    assert x.grad[0, 0, 9:12, 9:12].abs().sum() > 0
+
+
+def test_dropout_makes_the_unet_noisy_in_training_and_deterministic_in_eval():
+    G = UNetGenerator(1, 1, 16, width=4)
+    x = torch.rand(2, 1, 16, 16)
+    assert any(isinstance(m, torch.nn.Dropout) for m in G.modules())
+    assert not torch.equal(G(x), G(x))
+    G.eval()
+    assert torch.equal(G(x), G(x))
+
+
+@pytest.mark.parametrize("n_layers", [1, 2, 3])
+def test_one_patchgan_logit_sees_exactly_its_receptive_field(n_layers):
+    """70x70 at 3 layers (Isola et al.), 34 at 2, 16 at 1: the input pixels that move one output logit."""
+    D = PatchGANDiscriminator(1, width=4, n_layers=n_layers, norm="none")
+    with torch.no_grad():  # positive weights: no cancellation can hide a pixel's influence
+        for p in D.parameters():
+            p.copy_(p.abs() + 0.01)
+    x = torch.rand(1, 1, 128, 128, requires_grad=True)
+    logits = D(x)
+    logits[0, 0, logits.shape[-2] // 2, logits.shape[-1] // 2].backward()
+    rows = x.grad[0, 0].abs().sum(1).nonzero()
+    cols = x.grad[0, 0].abs().sum(0).nonzero()
+    assert rows.max() - rows.min() + 1 == receptive_field(n_layers)
+    assert cols.max() - cols.min() + 1 == receptive_field(n_layers)
+    assert receptive_field(3) == 70
+
+
+def test_small_images_get_a_smaller_patchgan():
+    assert [patchgan_layers(s) for s in (28, 32, 64, 128, 256)] == [1, 1, 2, 3, 3]
+
+
+def test_stargan_D_has_a_patch_head_and_a_domain_head():
+    D = StarGANDiscriminator(3, num_domains=5, image_size=32, width=4)
+    src, cls = D(torch.rand(2, 3, 32, 32))
+    assert src.shape == (2, 1, 2, 2) and cls.shape == (2, 5)
+
+
+def test_images_below_the_smallest_size_are_refused_in_one_line():
+    with pytest.raises(GankitError, match="at least 16x16"):
+        UNetGenerator(1, 1, 8)

@@ -1,0 +1,100 @@
+"""CycleGAN (Zhu et al. 2017): the image pool, the cycle and identity losses, and a run end to end."""
+import pytest
+import torch
+from torch import nn
+
+import gankit
+from gankit.errors import GankitError
+from gankit.recipes import CycleGANRecipe
+from gankit.recipes.cyclegan import ImagePool
+from translation_runs import check_resume_is_bit_identical, tiny_config, tiny_data
+
+
+def test_the_pool_returns_its_inputs_until_full_then_an_old_image_half_the_time():
+    torch.manual_seed(0)
+    pool = ImagePool(50, (1, 2, 2))
+    first = torch.arange(50.0).view(50, 1, 1, 1).expand(-1, 1, 2, 2)
+    assert torch.equal(pool.query(first), first)  # filling up: every fake comes straight back
+    assert int(pool.count) == 50 and torch.equal(pool.images, first)
+    old = 0
+    for i in range(40):  # 40 batches of 50 new images, each marked with its own value >= 1000
+        new = (1000 + 50 * i + torch.arange(50.0)).view(50, 1, 1, 1).expand(-1, 1, 2, 2)
+        out = pool.query(new)
+        swapped = ~(out == new).flatten(1).all(1)
+        old += int(swapped.sum())
+        assert (out[swapped] < new[swapped]).all()  # what comes back instead is an image that went in before
+    assert old / 2000 == pytest.approx(0.5, abs=0.04)  # 2000 draws: the standard error is 0.011
+
+
+def test_the_pool_is_in_the_checkpoint_as_buffers():
+    pool = ImagePool(3, (1, 2, 2))
+    pool.query(torch.ones(2, 1, 2, 2))
+    state = pool.state_dict()
+    assert set(state) == {"images", "count"} and int(state["count"]) == 2
+    assert ImagePool(0, (1, 2, 2)).query(torch.ones(2, 1, 2, 2)).equal(torch.ones(2, 1, 2, 2))  # size 0: no pool
+
+
+class Same(nn.Module):
+    """An identity generator that still has a parameter for Adam to hold."""
+    def __init__(self):
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x + 0 * self.unused
+
+
+def test_cycle_and_identity_losses_are_zero_for_identity_generators_and_not_otherwise():
+    cfg = tiny_config("cyclegan", "train.lambda_identity=0.5")
+    D_A, D_B = nn.Conv2d(3, 1, 4), nn.Conv2d(3, 1, 4)
+    recipe = CycleGANRecipe(Same(), Same(), D_A, D_B, cfg.train, shapes=((3, 16, 16), (3, 16, 16)))
+    a, b = tiny_data("domains").batch(torch.arange(4))[0], tiny_data("domains", seed=1).batch(torch.arange(4))[0]
+    out = recipe.train_step(a, b, 0)
+    assert out["loss_cycle"].item() == 0 and out["loss_identity"].item() == 0
+    recipe.G = nn.Sequential(Same(), nn.Tanh())  # no longer the identity: both losses see it
+    out = recipe.train_step(a, b, 1)
+    assert out["loss_cycle"].item() > 0.01 and out["loss_identity"].item() > 0.01
+
+
+def test_the_identity_loss_is_refused_when_A_and_B_differ_in_channels():
+    with pytest.raises(GankitError, match="lambda_identity=0"):
+        CycleGANRecipe.from_config(tiny_config("cyclegan", "train.lambda_identity=0.5"), ((1, 16, 16), (3, 16, 16)),
+                                   0)
+
+
+def test_unpaired_batches_are_a_function_of_the_index_and_cover_both_domains():
+    data = tiny_data("unpaired")  # 16 A, 20 B
+    assert len(data) == 20
+    a1, b1 = data.batch(torch.arange(20))
+    a2, b2 = tiny_data("unpaired").batch(torch.arange(20))
+    assert torch.equal(b1, b2) and torch.equal(a1, a2)
+    assert len({tuple(x.flatten().tolist()) for x in b1}) == 20  # every B image once per pass over the slots
+
+
+@pytest.mark.slow
+def test_a_few_step_run_saves_resumes_bit_identically_and_translates_both_ways(tmp_path, assert_same_weights):
+    run_dir = check_resume_is_bit_identical(tmp_path, "cyclegan", "unpaired", assert_same_weights)
+    assert (run_dir / "samples" / "BtoA-final.png").is_file()
+    run = gankit.load(run_dir)
+    a, b = tiny_data("unpaired").batch(torch.arange(3))
+    assert run.translate(a).shape == (3, 3, 16, 16)
+    assert run.translate(b, direction="BtoA").shape == (3, 1, 16, 16)
+    with pytest.raises(GankitError, match="3 channel"):
+        run.translate(a, direction="BtoA")
+
+
+def test_the_presets_carry_the_papers_settings():
+    """lambda_L1 100 (Isola et al.); lambda 10, least squares, pool 50 (Zhu et al.); lambda_cls 1, lambda_rec 10,
+    WGAN-GP with n_critic 5 (Choi et al.); Adam beta1 0.5 and a constant-then-linear rate in all."""
+    from gankit.config import load_config
+
+    p = load_config("edges2digits-pix2pix").train
+    assert (p.recipe, p.loss, p.lambda_l1, p.lambda_gan, p.lr_g, p.lr_d) == ("pix2pix", "nonsaturating", 100, 1,
+                                                                               2e-4, 2e-4)
+    c = load_config("digits2colour-cyclegan").train
+    assert (c.recipe, c.loss, c.lambda_cycle, c.pool_size, c.lr_g) == ("cyclegan", "lsgan", 10, 50, 2e-4)
+    s = load_config("digit-styles-stargan").train
+    assert (s.recipe, s.loss, s.k, s.lambda_cls, s.lambda_rec, s.lambda_gp, s.lr_g) == ("stargan", "wgan-gp", 5, 1,
+                                                                                         10, 10, 1e-4)
+    for t in (p, c, s, load_config("colourise-pix2pix").train):
+        assert (t.beta1, t.beta2, t.lr_decay, t.lr_constant) == (0.5, 0.999, "linear", 0.5)
