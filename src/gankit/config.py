@@ -22,10 +22,13 @@ from gankit.errors import GankitError
 
 # "custom" names what was passed from Python (gankit.train), not built from this config.
 DatasetName = Literal["digits", "mnist", "fashion-mnist", "cifar10", "folder",
-                      "gaussian1d", "gaussian-mixture1d", "ring8", "grid25", "spiral", "custom"]
-Arch = Literal["dcgan", "goodfellow-mlp", "toy-mlp", "vae-mlp", "vae-conv", "custom"]
+                      "gaussian1d", "gaussian-mixture1d", "ring8", "grid25", "spiral",
+                      "edges2digits", "digits2colour", "colourise", "digit-styles",  # translation (issue 12)
+                      "custom"]
+Arch = Literal["dcgan", "goodfellow-mlp", "toy-mlp", "sngan-resnet",
+               "vae-mlp", "vae-conv", "unet", "resnet", "stargan", "custom"]
 Loss = Literal["minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan"]
-RecipeName = Literal["gan", "vae"]
+RecipeName = Literal["gan", "vae", "ssl", "pix2pix", "cyclegan", "stargan"]
 
 
 @dataclass
@@ -36,6 +39,8 @@ class DataConfig:
     channels: int | None = None      # 1 or 3; None: the data set's own
     download: bool = False           # fetch MNIST / Fashion-MNIST / CIFAR-10 from their official locations
     n: int | None = None             # use a seeded subset of n items
+    memory_budget: float = 4.0       # GiB of decoded images held in memory; a larger folder streams from disk
+    labels_per_class: int = 0        # few-label runs (recipe ssl): labels seen per class; the test split is held out
 
 
 @dataclass
@@ -46,8 +51,10 @@ class ModelConfig:
     depth: int = 3                   # toy-mlp hidden layers
     conditional: bool = False        # label embedding into G and D
     acgan: bool = False              # D gets an auxiliary classifier head (implies conditional G)
-    d_norm: Literal["batch", "layer", "none"] = "batch"  # layer for WGAN-GP's critic
+    # layer for WGAN-GP's critic; spectral: spectral normalisation of every D layer (Miyato et al. 2018), no BatchNorm
+    d_norm: Literal["batch", "layer", "none", "spectral"] = "batch"
     pack: int = 1                    # PacGAN: D judges `pack` samples at once (toy-mlp)
+    blocks: int = 6                  # residual blocks of the resnet (CycleGAN) and stargan generators
 
 
 @dataclass
@@ -80,7 +87,25 @@ class TrainConfig:
     grid_size: int = 64              # images in the fixed-noise progress grid
     keep_checkpoints: int = 2
     checkpoint_every: int = 0        # also checkpoint every this many steps; 0 = at epoch ends (and at the end) only
+    sync_bn: bool = False            # several processes (torchrun): BatchNorm statistics over the global batch (CUDA)
+    timeout: int = 600               # several processes: seconds one waits for the others before the run stops
     likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # VAE p(x|z); auto: bernoulli for digits/mnist
+    unsupervised_weight: float = 1.0  # recipe ssl: weight of the unlabelled/generated loss; 0 = supervised baseline
+    init_from: str | None = None     # recipe ssl: a GAN run whose D trunk starts the classifier (fine-tune route)
+    classify_every: int = 0          # recipe ssl: log the test accuracy every this many steps; 0 = off
+    dropout: float = 0.0             # recipe ssl: dropout after each of D's blocks (Salimans et al. 2016)
+    lr_constant: float = 0.0         # share of the run at the full rate before train.lr_decay begins (pix2pix: 0.5)
+    lambda_l1: float = 100.0         # pix2pix: weight of ||y - G(x)||_1 (Isola et al. eq. 4)
+    lambda_gan: float = 1.0          # pix2pix: weight of the cGAN term in G's loss; 0 = L1 alone (their Table 1)
+    lambda_cycle: float = 10.0       # cyclegan: weight of each direction's cycle loss (Zhu et al. eq. 3)
+    lambda_identity: float = 0.5     # cyclegan: identity loss weight, times lambda_cycle (Zhu et al. 5.2)
+    pool_size: int = 50              # cyclegan: D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
+    lambda_cls: float = 1.0          # stargan: domain classification (Choi et al. eq. 5-6)
+    lambda_rec: float = 10.0         # stargan: reconstruction to the source domain (eq. 4)
+    augment: Literal["none", "diffaugment", "ada"] = "none"  # of D's inputs: Zhao et al. 2020 / Karras et al. 2020
+    augment_policy: str = "color,translation,cutout"  # the operations (gankit.augment) for diffaugment and ada
+    ada_target: float = 0.6          # ada: the r_t = E[sign(D(x_real))] that p is steered to (Karras et al. 3)
+    ada_kimg: float = 100.0          # ada: thousands of images that take p from 0 to 1 (StyleGAN2-ADA: 500)
 
 
 @dataclass
@@ -228,7 +253,8 @@ def config_from_dict(raw: dict, where: str) -> Config:
 # allocating gigabytes and ending in a traceback or a hang.
 LIMITS = {"data.n": 10_000_000, "data.image_size": 1024, "train.batch_size": 65_536, "train.grid_size": 10_000,
           "train.eval_n": 1_000_000, "model.width": 4096, "model.z_dim": 65_536, "model.depth": 64,
-          "model.pack": 64, "train.k": 1000, "train.seed": 2**63 - 1, "train.keep_checkpoints": 1000}
+          "model.pack": 64, "train.k": 1000, "train.seed": 2**63 - 1, "train.keep_checkpoints": 1000,
+          "model.blocks": 64, "train.pool_size": 100_000}
 PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -252,6 +278,8 @@ def validate(cfg: Config) -> None:
         (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),
         (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
         (t.r1 >= 0, f"train.r1 must not be negative, got {t.r1}"),
+        (0 < t.ada_target < 1, f"train.ada_target is a value of E[sign(D(x))] in (0, 1), got {t.ada_target}"),
+        (t.ada_kimg > 0, f"train.ada_kimg must be positive, got {t.ada_kimg}"),
         (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
         (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
         (t.eval_every >= 0, f"train.eval_every must not be negative, got {t.eval_every}"),
@@ -268,6 +296,18 @@ def validate(cfg: Config) -> None:
         (d.image_size is None or d.image_size >= 1, f"data.image_size must be positive, got {d.image_size}"),
         (d.channels in (None, 1, 3), f"data.channels must be 1 or 3, got {d.channels}"),
         (d.n is None or d.n >= 1, f"data.n must be positive, got {d.n}"),
+        (d.memory_budget >= 0, f"data.memory_budget must not be negative (GiB), got {d.memory_budget}"),
+        (t.timeout >= 1, f"train.timeout must be at least 1 second, got {t.timeout}"),
+        (d.labels_per_class >= 0, f"data.labels_per_class must not be negative, got {d.labels_per_class}"),
+        (0 <= t.dropout < 1, f"train.dropout must lie in [0, 1), got {t.dropout}"),
+        (t.unsupervised_weight >= 0, f"train.unsupervised_weight must not be negative, got {t.unsupervised_weight}"),
+        (t.classify_every >= 0, f"train.classify_every must not be negative, got {t.classify_every}"),
+        (0 <= t.lr_constant < 1, f"train.lr_constant is a share of the run in [0, 1), got {t.lr_constant}"),
+        (min(t.lambda_l1, t.lambda_gan, t.lambda_cycle, t.lambda_identity, t.lambda_cls, t.lambda_rec) >= 0,
+         "train.lambda_l1, lambda_gan, lambda_cycle, lambda_identity, lambda_cls and lambda_rec must not be negative"),
+        (t.pool_size >= 0 and m.blocks >= 0, "train.pool_size and model.blocks must not be negative"),
+        (t.recipe not in ("pix2pix", "cyclegan", "stargan") or not t.eval_every,
+         f"train.eval_every measures samples of z; recipe {t.recipe} has none: use `gankit eval RUN` after training"),
         (t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
          f"train.device must be auto, cpu or cuda[:N], got {t.device!r}"),
     ]

@@ -86,6 +86,9 @@ class Run:
         without one they cycle through the classes."""
         if n < 1:
             raise GankitError(f"the number of samples must be positive, got {n}")
+        if self.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN map images to images
+            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it translates images and draws "
+                              f"no samples; use `gankit translate` (run.translate in Python)")
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         if z is None:
             z = torch.randn(n, self.recipe.z_dim, generator=gen)
@@ -101,6 +104,23 @@ class Run:
             raise GankitError(f"run {self.path} is not conditional: it takes no label")
         y = None if y is None else y.to(self.device)
         return forward(self.G, z.to(self.device), y).float().cpu()
+
+    def classify(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, K) of images (N, C, H, W) in [-1, 1] from a run whose D is a classifier (recipe ssl);
+        `.argmax(1)` gives the predicted classes, indices into `run.classes`."""
+        if not hasattr(self.recipe, "classify"):
+            raise GankitError(f"run {self.path} has no classifier; recipe ssl trains one (--preset digits-ssl)")
+        return self.recipe.classify(images.float()).cpu()
+
+    def translate(self, images: torch.Tensor, direction: str = "AtoB", to: int | str | None = None) -> torch.Tensor:
+        """Images (N, C, H, W) in [-1, 1] translated by a pix2pix, CycleGAN or StarGAN run, in [-1, 1]: `direction`
+        AtoB or BtoA (CycleGAN; pix2pix AtoB only), `to` the target domain's index or name (StarGAN)."""
+        if not hasattr(self.recipe, "translate"):
+            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run; only pix2pix, cyclegan and "
+                              f"stargan runs translate images")
+        if getattr(self.recipe, "domains", False) is None:  # StarGAN: its domains' names, as training found them
+            self.recipe.domains = self.classes
+        return self.recipe.translate(images, direction=direction, to=to)
 
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh", **settings):
         """Fill the holes (mask 0) of images (N, C, H, W) in [-1, 1] by a search over z (gankit.inpainting.inpaint:

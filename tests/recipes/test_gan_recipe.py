@@ -107,3 +107,12 @@ def test_a_run_loaded_to_sample_builds_no_optimizer(tmp_path, tiny_digits_config
     assert "optimizers" not in vars(run.recipe)  # made on first use only, and sampling never uses them
     run.sample(4)
     assert "optimizers" not in vars(run.recipe)
+
+
+def test_compile_leaves_D_eager_where_a_penalty_needs_double_backward():
+    from gankit.models import ToyDiscriminator, ToyGenerator
+
+    # torch.compile supports no double backward: WGAN-GP and R1 differentiate D's gradient, so their D stays eager.
+    for settings, d_compiled in (({}, True), ({"r1": 1.0}, False), ({"loss": "wgan-gp"}, False)):
+        recipe = GANRecipe(ToyGenerator(), ToyDiscriminator(), TrainConfig(compile=True, **settings))
+        assert recipe.G_fwd is not recipe.G and (recipe.D_fwd is not recipe.D) == d_compiled, settings

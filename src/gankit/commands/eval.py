@@ -2,6 +2,7 @@
 
     gankit eval RUN [--n 10000] [--metrics fid,kid,is,pr,coverage] [--features NAME|FILE]
     gankit eval --real DIR_A --fake DIR_B [--features NAME|FILE] [--image-size 28] [--channels 1]
+    gankit eval TRANSLATION_RUN [--n N]   # pix2pix/CycleGAN/StarGAN: label preservation, FID, PSNR/SSIM (test split)
 """
 from __future__ import annotations
 
@@ -67,15 +68,34 @@ def _eval_run(args, metrics: list[str]) -> dict:
     from gankit.metrics.features import load_extractor
 
     run = gankit.load(args.run, device=args.device)
+    if hasattr(run.recipe, "translate"):  # pix2pix, CycleGAN, StarGAN: translation figures, not samples of z
+        return _eval_translation(run, args)
     extractor = None
     if len(run.data_shape) == 3:
         extractor = load_extractor(args.features or default_features(run.config.data.name), run.device)
     start = time.time()
     values = evaluate_run(run, n=args.n, metrics=metrics, features=extractor, seed=args.seed, n_real=args.n_real)
+    if hasattr(run.recipe, "accuracy"):  # recipe ssl: D is a classifier; its accuracy on the held-out test split
+        values["test_accuracy"] = run.recipe.accuracy(run.recipe.test)
     return {"run": str(run.path), "step": run.step, "data": run.config.data.name, "n": args.n,
             "features": extractor.name if extractor else None,
             "features_sha256": extractor.digest if extractor else None,
             "metrics": values, "seconds": round(time.time() - start, 1),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _eval_translation(run, args) -> dict:
+    """Label preservation, FID in the target domain, PSNR/SSIM (paired) on the test split: --n caps the test images
+    of each domain; --features replaces the domain's classifier for FID; --metrics does not apply."""
+    from gankit.metrics.features import load_extractor
+    from gankit.metrics.translation import evaluate_translation_run
+
+    extractor = load_extractor(args.features, run.device) if args.features else None
+    start = time.time()
+    record = evaluate_translation_run(run, n=args.n, features=extractor)
+    return {"run": str(run.path), "step": run.step, "data": run.config.data.name, "recipe": run.config.train.recipe,
+            "split": record["split"], "features": extractor.name if extractor else "the target domain's classifier",
+            "metrics": record["metrics"], "seconds": round(time.time() - start, 1),
             "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
@@ -127,12 +147,12 @@ def _native_shape(folder: str) -> tuple[int, int, int]:
 def format_table(values: dict[str, float]) -> str:
     """One line per metric; a value and its spread (std or standard error) share a line as `mean +- spread`."""
     spreads = {"kid": "kid_std", "is": "is_std", "parzen": "parzen_se"}
-    lines = []
+    lines, width = [], max([14, *map(len, values)])  # translation runs have longer names (label_preservation_AtoB)
     for key, value in values.items():
         if key in spreads.values():
             continue
         text = f"{value:.4g}"
         if key in spreads and spreads[key] in values:
             text += f" +- {values[spreads[key]]:.2g}"
-        lines.append(f"{key:>14}  {text}")
+        lines.append(f"{key:>{width}}  {text}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,8 @@ FEW_STEPS = 1000  # the default digits run takes 2340 steps to draw recognisable
 
 def describe(data) -> str:
     """What a data set is, in a few words: "300 images, 3 classes, 64x64 RGB" or "50000 points in 2-D"."""
+    if hasattr(data, "describe"):  # translation data (issue 12) says what its domains are
+        return data.describe()
     if data.kind != "image":
         return f"{len(data)} points in {data.shape[0]}-D"
     channels, height, width = data.shape
@@ -37,12 +40,52 @@ def add_parser(subparsers) -> None:
     options.add_device(t, default=None, shown="the config's train.device")
     options.add_json(t)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--nproc", type=options.bounded_int(1, 1024), default=1, metavar="N",
+                   help="train on N processes of this machine (torchrun; one per GPU on CUDA, gloo on CPU), "
+                        "each on train.batch_size / N of every batch (default 1)")
     t.set_defaults(func=run)
 
 
 def run(args) -> None:
+    from gankit.training import Interrupted, Trainer, TrainingDiverged
+    from gankit.training.distributed import PeerFailed
+
+    cfg, run_dir = _config(args)
+    if args.nproc > 1:
+        _launch(args, cfg, run_dir)
+        return
+    trainer = Trainer(cfg, run_dir, resume=bool(args.resume), progress=not args.quiet)
+    if not trainer.world.main:  # one of several processes (torchrun): rank 0 does the talking
+        try:
+            trainer.fit()
+        except (Interrupted, TrainingDiverged, PeerFailed) as e:
+            # Every process stops at the same step for the same reason, and rank 0 says it once.
+            from gankit.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_SYSTEM_ERROR
+            codes = {Interrupted: EXIT_INTERRUPTED, TrainingDiverged: EXIT_DIVERGED, PeerFailed: EXIT_SYSTEM_ERROR}
+            raise SystemExit(codes[type(e)]) from None
+        return
+    if trainer.step >= trainer.total_steps:
+        print(f"{run_dir} has finished: it is at step {trainer.step} of {trainer.total_steps}; to train longer, "
+              f"--set train.steps=N with N above {trainer.step}")
+        return
+    processes = f", {trainer.world.size} processes" if trainer.world.distributed else ""
+    print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
+          f"device {trainer.device}{processes})\ndata: {describe(trainer.data)}", file=sys.stderr)
+    if trainer.data.kind == "image" and cfg.train.recipe == "gan" and trainer.total_steps < FEW_STEPS:
+        print(f"gankit: warning: {trainer.total_steps} steps is little for a GAN: DCGAN needs a few thousand to "
+              f"draw more than blobs; set train.steps (e.g. --set train.steps=5000)", file=sys.stderr)
+    summary = trainer.fit()
+    if args.json:
+        print(json.dumps({"run": str(run_dir), **summary}, indent=2))
+        return
+    print(f"trained to step {summary['steps']} in {summary['seconds']:.0f} s "
+          f"({summary['images_per_s']:.0f} images/s); final grid: {summary['final_grid']}")
+
+
+def _config(args):
+    """The run's config and folder, as the options give them."""
     from gankit.config import load_config, parse_set
-    from gankit.training import Trainer, resumed_config
+    from gankit.training import resumed_config
 
     shorthand = [f"train.{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
     if args.resume:
@@ -56,24 +99,42 @@ def run(args) -> None:
         preset = args.preset if (args.preset or args.config) else DEFAULT_PRESET
         cfg = load_config(preset, args.config, args.set + shorthand)
         run_dir = Path(args.out or f"runs/{cfg.preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}")
-        if args.force:
+        if args.force and os.environ.get("RANK", "0") == "0":  # under torchrun, one process clears the folder
             _clear_run(run_dir)
-    trainer = Trainer(cfg, run_dir, resume=bool(args.resume), progress=not args.quiet)
-    if trainer.step >= trainer.total_steps:
-        print(f"{run_dir} has finished: it is at step {trainer.step} of {trainer.total_steps}; to train longer, "
-              f"--set train.steps=N with N above {trainer.step}")
-        return
-    print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
-          f"device {trainer.device})\ndata: {describe(trainer.data)}", file=sys.stderr)
-    if trainer.data.kind == "image" and cfg.train.recipe == "gan" and trainer.total_steps < FEW_STEPS:
-        print(f"gankit: warning: {trainer.total_steps} steps is little for a GAN: DCGAN needs a few thousand to "
-              f"draw more than blobs; set train.steps (e.g. --set train.steps=5000)", file=sys.stderr)
-    summary = trainer.fit()
-    if args.json:
-        print(json.dumps({"run": str(run_dir), **summary}, indent=2))
-        return
-    print(f"trained to step {summary['steps']} in {summary['seconds']:.0f} s "
-          f"({summary['images_per_s']:.0f} images/s); final grid: {summary['final_grid']}")
+    return cfg, run_dir
+
+
+def _launch(args, cfg, run_dir: Path) -> None:
+    """--nproc N: this command again in N processes started by torchrun (torch.distributed.run) on this machine.
+    The config was checked here, and the run folder named here, so every process trains into the same one."""
+    import logging
+
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args
+    from torch.distributed.run import run as torchrun
+
+    from gankit.training.distributed import World, per_rank_batch
+
+    if "WORLD_SIZE" in os.environ:
+        raise GankitError("--nproc starts the processes itself: leave it out under torchrun")
+    per_rank_batch(cfg.train.batch_size, World(0, args.nproc, 0))  # an error now rather than in every process
+    child = ["--resume", str(run_dir)] if args.resume else [
+        *(["--preset", args.preset] if args.preset else []), *(["--config", args.config] if args.config else []),
+        "--out", str(run_dir)]
+    for item in args.set:
+        child += ["--set", item]
+    child += [f"--{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
+    child += [flag for flag in ("--json", "--quiet") if getattr(args, flag[2:])]
+    # Each process gets its share of the cores (torchrun would set 1 and print a warning about it).
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.nproc)))
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)  # it repeats what processes said
+    try:
+        torchrun(parse_args(["--standalone", f"--nproc_per_node={args.nproc}", "--module", "gankit", "train",
+                             *child]))
+    except ChildFailedError as e:
+        # Each process has said why on its own stderr; torchrun's report would repeat it as a traceback.
+        codes = [failure.exitcode for failure in e.failures.values() if failure.exitcode and failure.exitcode > 0]
+        raise SystemExit(codes[0] if codes else 1) from None
 
 
 def _clear_run(run_dir: Path) -> None:

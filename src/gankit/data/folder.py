@@ -21,8 +21,8 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 MODES = {1: "L", 3: "RGB"}  # channels -> Pillow mode
 
 
-def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) -> Dataset:
-    root = Path(root)
+def image_files(root: Path) -> list[Path]:
+    """The image files under `root`, searched recursively, in sorted order; an error if there are none."""
     if not root.is_dir():
         raise GankitError(f"data folder '{root}' {'is not a folder' if root.exists() else 'does not exist'}")
     # Names starting with "." are skipped: macOS leaves "._photo.jpg" metadata files that are not images.
@@ -30,6 +30,21 @@ def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) ->
                    if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
     if not files:
         raise GankitError(f"data folder '{root}' has no images (looked for {', '.join(EXTENSIONS)})")
+    return files
+
+
+def folder_labels(relative: list[Path]) -> tuple[torch.Tensor | None, list[str] | None]:
+    """Labels and class names from the first-level sub-folders, when every file sits in one; else (None, None)."""
+    if not all(len(f.parts) > 1 for f in relative):
+        return None, None
+    classes = sorted({f.parts[0] for f in relative})
+    index = {name: label for label, name in enumerate(classes)}
+    return torch.tensor([index[f.parts[0]] for f in relative]), classes
+
+
+def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) -> Dataset:
+    root = Path(root)
+    files = image_files(root)
 
     pixels = np.empty((len(files), image_size, image_size, channels), dtype=np.uint8)
 
@@ -49,12 +64,8 @@ def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) ->
         raise GankitError(f"data folder '{root}' has no readable images ({len(files)} files failed to decode)")
     kept = [f.relative_to(root) for f, good in zip(files, ok) if good]
     x = torch.from_numpy(pixels if ok.all() else pixels[ok]).permute(0, 3, 1, 2).contiguous()
-
-    if all(len(f.parts) > 1 for f in kept):
-        classes = sorted({f.parts[0] for f in kept})
-        index = {name: label for label, name in enumerate(classes)}
-        return Dataset(x, torch.tensor([index[f.parts[0]] for f in kept]), classes, "folder")
-    return Dataset(x, None, None, "folder")
+    y, classes = folder_labels(kept)
+    return Dataset(x, y, classes, "folder")
 
 
 def _decode(path: Path, size: int, mode: str) -> np.ndarray:

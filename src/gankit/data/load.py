@@ -16,6 +16,7 @@ from gankit.data.digits import load_digits
 from gankit.data.download import default_cache_dir
 from gankit.data.folder import load_folder
 from gankit.data.mnist import load_mnist
+from gankit.data.stream import stream_folder
 from gankit.data.toy import TOY_DATASETS, sample_toy
 from gankit.errors import GankitError
 
@@ -27,13 +28,16 @@ _CHUNK = 4096  # images converted at a time, so a float copy of a whole data set
 
 def load_dataset(name: str, *, root: str | Path | None = None, image_size: int | None = None,
                  channels: int | None = None, download: bool = False, split: str = "train", n: int | None = None,
-                 seed: int = 0, cache_dir: str | Path | None = None) -> Dataset:
+                 seed: int = 0, cache_dir: str | Path | None = None,
+                 memory_budget: float | None = None) -> Dataset:
     """Data set `name` (one of DATASETS), images as uint8 (N, C, H, W) or toy points as float32 (N, D).
 
     image_size / channels: resize to image_size x image_size and convert to 1 (gray) or 3 (RGB) channels.
     n: a random subset of n items, the same one for the same seed, with an equal share of each class where there
        are labels (toy data sets: the number of points drawn).
     root, download, cache_dir: where data files are looked for, and whether to fetch missing ones.
+    memory_budget: GiB; a folder whose decoded images exceed it streams from disk (gankit.data.stream) instead of
+       loading into memory. None: always load.
     """
     if name not in DATASETS:
         raise GankitError(f"unknown data set '{name}'; choose one of {', '.join(DATASETS)}")
@@ -59,6 +63,10 @@ def load_dataset(name: str, *, root: str | Path | None = None, image_size: int |
     elif name == "folder":
         if root is None:
             raise GankitError("the folder data set needs data.root: the folder that holds the images")
+        streamed = None if memory_budget is None else stream_folder(root, image_size or 64, channels or 3,
+                                                                    memory_budget)
+        if streamed is not None:
+            return streamed if n is None else _subset(streamed, n, seed)
         data = load_folder(root, image_size=image_size or 64, channels=channels or 3)
     elif name == "cifar10":
         data = load_cifar10(root=root, split=split, download=download, cache_dir=cache_dir)
@@ -88,6 +96,8 @@ def _subset(data: Dataset, n: int, seed: int) -> Dataset:
     else:
         keep = _class_balanced(data.y, n, generator)
     keep = keep.sort().values
+    if not isinstance(data, Dataset):  # a StreamedFolder keeps the names of the files it will read
+        return data.select(keep)
     return Dataset(data.x[keep], None if data.y is None else data.y[keep], data.classes, data.name)
 
 

@@ -60,6 +60,8 @@ def vector_from_attribute(run, name: str = "ink", n: int = 2000, quantile: float
     """v from n prior samples: mean z of the top `quantile` by the attribute minus mean z of the bottom one."""
     if not 0 < quantile <= 0.5:
         raise GankitError(f"quantile must lie in (0, 0.5], got {quantile}")
+    if run.recipe.z_dim is None:  # a translation run (pix2pix, CycleGAN, StarGAN)
+        raise GankitError(f"run {run.path} is a {run.config.train.recipe} run: it has no latent space")
     z = torch.randn(n, run.recipe.z_dim, generator=torch.Generator().manual_seed(seed))
     x = decode(run, z, label)
     score = attribute(name)(x)

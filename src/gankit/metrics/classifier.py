@@ -1,4 +1,4 @@
-"""The small classifier whose layers measure 28x28 gray images, as Inception-v3 measures photographs.
+"""The small classifier whose layers measure 28x28 images, as Inception-v3 measures photographs.
 
 FID, KID and precision/recall read its 128-d penultimate layer (after the ReLU, like Inception's pool3 features);
 the Inception Score and class coverage read its class probabilities. An MNIST-sized stand-in for Inception is the
@@ -17,11 +17,11 @@ NUM_FEATURES = 128
 class Classifier(nn.Module):
     """Two conv-pool blocks, a 128-unit feature layer, a linear class layer. Takes images in [-1, 1]."""
 
-    def __init__(self, num_classes: int = 10, num_features: int = NUM_FEATURES):
+    def __init__(self, num_classes: int = 10, num_features: int = NUM_FEATURES, in_channels: int = 1):
         super().__init__()
-        self.num_features, self.num_classes = num_features, num_classes
+        self.num_features, self.num_classes, self.in_channels = num_features, num_classes, in_channels
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 28 -> 14
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 28 -> 14
             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14 -> 7
             nn.Flatten(), nn.Linear(32 * 7 * 7, num_features), nn.ReLU(),
         )

@@ -10,6 +10,9 @@ width=128 the generator is exactly the paper's Figure 1: z(100) -> 1024x4x4 -> 5
 Conditional variants (Mirza & Osindero 2014) feed a learned label embedding to G beside z. D conditions by the
 projection of Miyato & Koyama (2018): logit += <embed(y), features>. With `acgan=True` D also has an auxiliary
 classifier head (Odena et al. 2017).
+
+D's hidden layers are normalised by `norm`: batch (the paper), layer (WGAN-GP's critic), none, or spectral (Miyato et
+al. 2018), which divides every layer's weight by its largest singular value instead of normalising activations.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def _down(size_in: int, size_out: int, c_in: int, c_out: int, bias: bool) -> nn.
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
+    """The normalisation after a hidden conv of D. "spectral" adds none here: it rescales the weights instead."""
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "layer":  # WGAN-GP's critic: the penalty is per sample, so no batch statistics (Gulrajani et al. 4)
@@ -50,6 +54,16 @@ def init_dcgan_weights(module: nn.Module) -> None:
         elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+def add_spectral_norm(module: nn.Module) -> None:
+    """Spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding layer: W / sigma(W), sigma
+    the largest singular value, estimated by one power iteration per training forward pass (their Algorithm 1), so
+    that each layer, and D as a whole, is at most 1-Lipschitz. The power iteration's vectors u and v are buffers:
+    checkpoints hold them and a resumed run continues the same estimate."""
+    for m in list(module.modules()):
+        if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding)):
+            nn.utils.parametrizations.spectral_norm(m)
 
 
 def check_image_size(image_size: int) -> list[int]:
@@ -98,7 +112,7 @@ class DCGANDiscriminator(nn.Module):
         # No normalisation on the input layer (Radford et al. 3).
         layers: list[nn.Module] = [_down(sizes[0], sizes[1], channels, c, bias=True), nn.LeakyReLU(0.2, True)]
         for i in range(1, len(sizes) - 1):
-            layers += [_down(sizes[i], sizes[i + 1], c, c * 2, bias=norm == "none"), _norm(norm, c * 2),
+            layers += [_down(sizes[i], sizes[i + 1], c, c * 2, bias=norm in ("none", "spectral")), _norm(norm, c * 2),
                        nn.LeakyReLU(0.2, True)]
             c *= 2
         self.features = nn.Sequential(*layers)
@@ -109,6 +123,8 @@ class DCGANDiscriminator(nn.Module):
         if acgan and not num_classes:
             raise GankitError("an ACGAN discriminator needs a labelled data set (num_classes > 0)")
         init_dcgan_weights(self)
+        if norm == "spectral":
+            add_spectral_norm(self)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None):
         h = self.features(x)

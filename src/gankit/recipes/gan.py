@@ -21,14 +21,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.augment import AdaptiveAugment, build_augment
 from gankit.config import Config, ModelConfig, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from gankit.models import (DCGANDiscriminator, DCGANGenerator, GoodfellowDiscriminator, GoodfellowGenerator,
                            ToyDiscriminator, ToyGenerator)
+from gankit.models.resnet_gan import ResNetDiscriminator, ResNetGenerator
 from gankit.recipes.ema import ema_model
 
-ARCHS = ("dcgan", "goodfellow-mlp", "toy-mlp")
+ARCHS = ("dcgan", "goodfellow-mlp", "toy-mlp", "sngan-resnet")
 # For these losses D's output is a log-odds and sigmoid(logit) is D's probability that x is real; for the others it is a
 # raw critic score, logged as it is.
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")
@@ -55,6 +57,14 @@ def build_gan(m: ModelConfig, data_shape: tuple[int, ...], num_classes: int) -> 
         if conditional:
             raise GankitError("goodfellow-mlp has no conditional variant; use arch dcgan")
         return GoodfellowGenerator(m.z_dim, data_shape), GoodfellowDiscriminator(data_shape)
+    if m.arch == "sngan-resnet":
+        if conditional:
+            raise GankitError("sngan-resnet has no conditional variant yet; use arch dcgan")
+        channels, height, width = data_shape
+        if height != width:
+            raise GankitError(f"sngan-resnet needs square images, got {height}x{width}")
+        return (ResNetGenerator(m.z_dim, height, channels, m.width),
+                ResNetDiscriminator(height, channels, m.width, norm=m.d_norm))
     if m.arch != "dcgan":
         raise GankitError(f"model.arch {m.arch} is not a GAN architecture; the gan recipe builds "
                           f"{', '.join(ARCHS)}")
@@ -89,9 +99,18 @@ class GANRecipe:
         self.G = G.to(self.device, memory_format=self.memory_format)
         self.D = D.to(self.device, memory_format=self.memory_format)
         self.G_ema = ema_model(self.G, t.ema) if t.ema > 0 else None
-        self.G_fwd, self.D_fwd = (torch.compile(self.G), torch.compile(self.D)) if t.compile else (self.G, self.D)
+        if t.augment != "none" and not images:
+            raise GankitError(f"train.augment {t.augment} transforms images and this D takes points; "
+                              f"use train.augment=none")
+        # T of DiffAugment / ADA (gankit.augment): applied to everything D sees, reals and fakes, in both steps.
+        self.augment = build_augment(t.augment, t.augment_policy, t.ada_target, t.ada_kimg).to(self.device)
+        # torch.compile does not support double backward: with WGAN-GP's penalty or R1, D stays eager (G compiles).
+        double_backward = t.loss == "wgan-gp" or t.r1 > 0
+        self.G_fwd = torch.compile(self.G) if t.compile else self.G
+        self.D_fwd = torch.compile(self.D) if t.compile and not double_backward else self.D
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if t.amp and self.device.type == "cuda" \
             else contextlib.nullcontext
+        self.noise_share = (0, 1)  # (this process's rank, processes): the trainer sets it for data parallelism
 
     @classmethod
     def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
@@ -105,6 +124,8 @@ class GANRecipe:
         mods = {"G": self.G, "D": self.D}
         if self.G_ema is not None:
             mods["G_ema"] = self.G_ema
+        if isinstance(self.augment, AdaptiveAugment):  # ADA's p and its running signs: a resume goes on with them
+            mods["augment"] = self.augment
         return mods
 
     @cached_property
@@ -125,8 +146,10 @@ class GANRecipe:
         """What the progress bar shows and curves.png draws: (panel title, {metric: label})."""
         d_title = "D(x) and D(G(z)), as probability" if self.train.loss in PROBABILITY_LOSSES \
             else "mean critic score on real and generated data"
+        ada = [("ADA: augmentation probability p and r_t = E[sign(D(x))]", {"ada_p": "p", "ada_rt": "r_t"})] \
+            if isinstance(self.augment, AdaptiveAugment) else []
         return [("losses", {"loss_d": "D loss", "loss_g": "G loss"}),
-                (d_title, {"d_real": "D(x)", "d_fake": "D(G(z))"})]
+                (d_title, {"d_real": "D(x)", "d_fake": "D(G(z))"})] + ada
 
     # -- Algorithm 1 ------------------------------------------------------------------------------------------------
     def train_step(self, real: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
@@ -136,7 +159,7 @@ class GANRecipe:
         real = real.contiguous(memory_format=self.memory_format)
         y = y if self.num_classes else None
         g_step_follows = step % self.train.k == self.train.k - 1
-        z = torch.randn(real.shape[0], self.z_dim, device=self.device)
+        z = self.noise(real.shape[0])
         # G(z) is computed once. When a G step follows, it keeps its graph and the G step reuses it (pytorch/examples'
         # DCGAN does the same), saving a forward pass of G; otherwise no graph is built at all.
         with self.autocast(), torch.set_grad_enabled(g_step_follows):
@@ -146,14 +169,25 @@ class GANRecipe:
             out |= self.g_step(fake, y)
         return out
 
+    def noise(self, n: int) -> torch.Tensor:
+        """z ~ N(0, I) for n items. On N processes (noise_share = (rank, N)) every process draws the z of the whole
+        global batch from the same RNG state and keeps its own rows: N processes train on the z that one process would
+        draw, and their RNG states stay equal, so a run resumes on any number of processes."""
+        rank, processes = self.noise_share
+        return torch.randn(n * processes, self.z_dim, device=self.device)[rank * n:(rank + 1) * n]
+
     def d_step(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """(1) Update D: ascend log D(x) + log(1 - D(G(z))), i.e. descend the chosen loss's D objective."""
         t = self.train
         if t.r1:
             real = real.detach().requires_grad_(True)  # R1 differentiates D's output with respect to x
         with self.autocast():
-            real_logits, real_cls = split_logits(forward(self.D_fwd, real, y))
-            fake_logits, fake_cls = split_logits(forward(self.D_fwd, fake, y))
+            # D judges T(x) and T(G(z)). R1 differentiates with respect to x through T, as StyleGAN2-ADA does.
+            real_logits, real_cls = split_logits(forward(self.D_fwd, self.augment(real), y))
+            fake_logits, fake_cls = split_logits(forward(self.D_fwd, self.augment(fake), y))
+        if isinstance(self.augment, AdaptiveAugment):  # ADA's overfitting signal r_t = E[sign(D(T(x)))]
+            self.augment.observe(real_logits.detach())
+        with self.autocast():
             loss_d = d_loss(t.loss, real_logits.float(), fake_logits.float(), real_label=1.0 - t.label_smoothing)
             if real_cls is not None:  # ACGAN: D also learns to name the class of real and of fake images
                 loss_d = loss_d + t.acgan_weight * (F.cross_entropy(real_cls.float(), y) +
@@ -164,6 +198,8 @@ class GANRecipe:
         loss_d.backward()
         self.optimizers["D"].step()
         out["loss_d"] = loss_d.detach()
+        if isinstance(self.augment, AdaptiveAugment):
+            out["ada_p"], out["ada_rt"] = self.augment.p.clone(), self.augment.rt.clone()
         real_logits, fake_logits = real_logits.detach().float(), fake_logits.detach().float()
         if t.loss == "wgan-gp":  # the critic's estimate of the Wasserstein-1 distance
             out["wasserstein"] = real_logits.mean() - fake_logits.mean()
@@ -195,7 +231,7 @@ class GANRecipe:
         t = self.train
         self.D.requires_grad_(False)
         with self.autocast():
-            logits, cls = split_logits(forward(self.D_fwd, fake, y))
+            logits, cls = split_logits(forward(self.D_fwd, self.augment(fake), y))  # a fresh T: DiffAugment eq. 4
             loss_g = g_loss(t.loss, logits.float())
             if cls is not None:
                 loss_g = loss_g + t.acgan_weight * F.cross_entropy(cls.float(), y)

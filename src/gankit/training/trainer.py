@@ -26,14 +26,15 @@ from gankit.data import Dataset, load_dataset
 from gankit.errors import GankitError
 from gankit.files import write_text
 from gankit.runlog import append_log, repair_log
-from gankit.recipes import RECIPES, forward
+from gankit.recipes import RECIPES, TRANSLATION_RECIPES, forward
 from gankit.runs import CONFIG_FILE, Run, read_config, resolve_device
+from gankit.training import distributed
 
 
 # What may change when a run is resumed: its length, learning rates (after a blow-up), logging, checkpoint interval
 # and device; never what its nets were built from.
 RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.lr_g", "train.lr_d", "train.log_every",
-                  "train.checkpoint_every", "train.device")
+                  "train.checkpoint_every", "train.device", "train.timeout", "data.memory_budget")
 # A loss this large means training has blown up (seen: 1e14-1e33 at lr 1e6) even while it is still finite. Working
 # runs of every loss here stay below 1e3.
 DIVERGED_LOSS = 1e6
@@ -63,8 +64,16 @@ def load_data(cfg: Config) -> Dataset:
     d = cfg.data
     if d.name == "custom":
         raise GankitError("this run was trained on data passed from Python: pass the same data to gankit.train again")
+    if cfg.train.recipe in TRANSLATION_RECIPES:  # issue 12: two domains (a, b) or many (images, domain)
+        from gankit.data.translation_dataset import load_translation_dataset
+        return load_translation_dataset(d.name, d.root, cfg.train.recipe, image_size=d.image_size,
+                                        channels=d.channels, n=d.n, seed=cfg.train.seed)
+    if d.labels_per_class:  # a few-label run trains on the training split only; its test split stays unseen
+        from gankit.data.labels import few_label_split
+        return few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download, n=d.n,
+                               seed=cfg.train.seed)[0]
     return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
-                        n=d.n, seed=cfg.train.seed)
+                        n=d.n, seed=cfg.train.seed, memory_budget=d.memory_budget)
 
 
 class Trainer:
@@ -77,20 +86,28 @@ class Trainer:
                  data: Dataset | None = None, recipe=None):
         self.cfg, self.run_dir, self.progress = cfg, Path(run_dir), progress
         t = cfg.train
-        self.device = resolve_device(t.device)
-        self._check_run_dir(resume)
-        torch.manual_seed(t.seed)
+        # Under torchrun: join the other processes, each on its own device. Alone: nothing changes.
+        self.world, self.device = distributed.setup(resolve_device(t.device), t.timeout)
+        if self.world.main:  # only rank 0 touches the run folder; the others wait until it has checked it
+            self._check_run_dir(resume)
+        if self.world.distributed:
+            distributed.barrier()
+        torch.manual_seed(t.seed)  # the same seed in every process: their RNG states stay equal (GANRecipe.noise)
         self.data = (data if data is not None else load_data(cfg)).to(self.device)
         if len(self.data) < t.batch_size:
             raise GankitError(f"the data set has {len(self.data)} items, fewer than train.batch_size={t.batch_size}")
         if recipe is None:
             recipe = RECIPES[t.recipe].from_config(cfg, self.data.shape, self.data.num_classes, self.device)
         self.recipe = recipe
+        if self.world.distributed:
+            distributed.per_rank_batch(t.batch_size, self.world)  # an error unless the global batch divides
+            distributed.wrap(recipe, self.world, self.device, t.sync_bn)
         self.steps_per_epoch = len(self.data) // t.batch_size  # the last partial batch is dropped, as DCGAN does
         self.total_steps = t.steps or t.epochs * self.steps_per_epoch
         # Fixed noise (and labels) for the progress grids, from its own generator so it never disturbs training.
         gen = torch.Generator().manual_seed(t.seed + 1)
-        self.fixed_z = torch.randn(t.grid_size, self.recipe.z_dim, generator=gen).to(self.device)
+        # (Translation recipes have no z, z_dim None: an empty fixed_z, and pictures of held-out inputs instead.)
+        self.fixed_z = torch.randn(t.grid_size, self.recipe.z_dim or 0, generator=gen).to(self.device)
         self.fixed_y = (torch.arange(t.grid_size, device=self.device) % self.recipe.num_classes
                         if self.recipe.num_classes else None)
         # A fixed, seeded choice of real items for recipes' own pictures (data sets may be sorted by class).
@@ -104,9 +121,10 @@ class Trainer:
         self.step = 0
         if resume:
             self._resume()
-        else:
+        elif self.world.main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-        write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())  # on resume: a new length, say, is remembered
+        if self.world.main:
+            write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())  # on resume: a new length, say, is remembered
         self._perm_epoch, self._perm = -1, None
         self._stop_requested = False
         self._saved_step = self.step if resume else -1
@@ -124,11 +142,15 @@ class Trainer:
             raise GankitError(f"{d} exists and is not an empty folder; choose another --out")
 
     def _resume(self) -> None:
-        clean_stale_temp(self.ckpt_root)
+        if self.world.main:
+            clean_stale_temp(self.ckpt_root)
+        if self.world.distributed:  # the others read the checkpoint once rank 0 has tidied the folder
+            distributed.barrier()
         ckpt = latest_checkpoint(self.ckpt_root)
         if ckpt is None:  # killed before its first checkpoint: start again from step 0 in the same folder
-            print(f"gankit: {self.run_dir} has no checkpoint yet; training starts from step 0", file=sys.stderr)
-            self.records = repair_log(self.run_dir, up_to_step=0)
+            if self.world.main:
+                print(f"gankit: {self.run_dir} has no checkpoint yet; training starts from step 0", file=sys.stderr)
+                self.records = repair_log(self.run_dir, up_to_step=0)
             return
         load_weights(ckpt, self.recipe.modules, self.cfg.to_dict()["model"])
         configured = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.recipe.optimizers.items()}
@@ -143,7 +165,8 @@ class Trainer:
         if best is not None:
             self.best_fid = json.loads((best / "meta.json").read_text()).get("fid", float("inf"))
         # Keep the log up to the checkpoint (steps after it will be trained again), without a line torn by a crash.
-        self.records = repair_log(self.run_dir, up_to_step=self.step)
+        if self.world.main:
+            self.records = repair_log(self.run_dir, up_to_step=self.step)
 
     # -- data order ------------------------------------------------------------------------------------------------
     def _batch_index(self, step: int) -> torch.Tensor:
@@ -152,7 +175,18 @@ class Trainer:
             gen = torch.Generator().manual_seed(self.cfg.train.seed * 1_000_003 + epoch)
             self._perm, self._perm_epoch = torch.randperm(len(self.data), generator=gen).to(self.device), epoch
         b = self.cfg.train.batch_size
-        return self._perm[i * b:(i + 1) * b]
+        index = self._perm[i * b:(i + 1) * b]
+        # Every process computes the same global batch and takes its own share: N processes see one process's data.
+        return distributed.shard(index, self.world) if self.world.distributed else index
+
+    def _batches(self, end: int):
+        """The real minibatches of the steps from self.step to `end`, in _batch_index's order. A folder streamed
+        from disk is decoded ahead by DataLoader workers; an in-memory data set is indexed where it lies."""
+        if hasattr(self.data, "stream"):
+            yield from self.data.stream((self._batch_index(step) for step in range(self.step, end)), self.device)
+            return
+        for step in range(self.step, end):
+            yield self.data.batch(self._batch_index(step))
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def fit(self, until_step: int | None = None) -> dict:
@@ -165,18 +199,21 @@ class Trainer:
         in_main = threading.current_thread() is threading.main_thread()
         previous = {sig: signal.signal(sig, self._request_stop) for sig in STOP_SIGNALS} if in_main else {}
         writer = self._tensorboard()
-        bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress,
-                   dynamic_ncols=True, desc=self.cfg.preset or "train")
+        bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress or
+                   not self.world.main, dynamic_ncols=True, desc=self.cfg.preset or "train")
         pending: list[dict] = []
+        batches = self._batches(end)
         t_window, t_start, start_step = time.perf_counter(), time.perf_counter(), self.step
         try:
             for model in self.recipe.modules.values():
                 model.train()
             while self.step < end:
-                x, y = self.data.batch(self._batch_index(self.step))
+                x, y = next(batches)
                 self._set_learning_rates()
                 pending.append(self.recipe.train_step(x, y, self.step))
                 self.step += 1
+                if self.world.distributed:  # Ctrl-C or SIGTERM reaching any process stops all after this step
+                    self._stop_requested = distributed.any_rank(self._stop_requested, self.device)
                 epoch_done = self.step % self.steps_per_epoch == 0
                 eval_due = self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0
                 if (len(pending) >= self.cfg.train.log_every or epoch_done or eval_due or self.step == end
@@ -197,7 +234,13 @@ class Trainer:
             self._checkpoint()
             if done:
                 self._pictures("final", writer)
+        except RuntimeError as e:  # several processes: DDP's collectives found a peer gone; say so in one line
+            failure = distributed.peer_failure(e) if self.world.distributed else None
+            if failure is None:
+                raise
+            raise failure from None
         finally:
+            batches.close()  # a streaming loader's workers stop
             bar.close()
             if writer is not None:
                 writer.close()
@@ -215,7 +258,9 @@ class Trainer:
         run. The rate is a function of the step alone, so a resumed run follows the same schedule."""
         if self.cfg.train.lr_decay == "none":
             return
-        factor = 1.0 - self.step / self.total_steps
+        # train.lr_constant: the rate stays put for that share of the run first (pix2pix, CycleGAN, StarGAN: half).
+        constant = int(self.cfg.train.lr_constant * self.total_steps)
+        factor = 1.0 - max(self.step - constant, 0) / (self.total_steps - constant)
         for opt in self.recipe.optimizers.values():
             for group in opt.param_groups:
                 group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
@@ -227,7 +272,10 @@ class Trainer:
         """Bring the pending steps' figures to the host, stop on the first non-finite loss, log every step."""
         first = self.step - len(pending) + 1
         keys = sorted({k for p in pending for k in p})
-        values = {k: [p[k].item() if k in p else None for p in pending] for k in keys}
+        if self.world.distributed:  # every process logs, and checks, the global batch's figures
+            values = distributed.mean_of_steps(pending, keys, self.device)
+        else:
+            values = {k: [p[k].item() if k in p else None for p in pending] for k in keys}
         epoch = (self.step - 1) // self.steps_per_epoch + 1
         new: list[dict] = []
         for i in range(len(pending)):
@@ -248,7 +296,7 @@ class Trainer:
                 for k, v in record.items():
                     if k not in ("step", "epoch"):
                         writer.add_scalar(k, v, record["step"])
-        if self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0:
+        if self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0 and self.world.main:
             scores = self._evaluate()
             new[-1].update(scores)
             if writer is not None:
@@ -290,7 +338,8 @@ class Trainer:
 
     def _append_log(self, records: list[dict]) -> None:
         self.records.extend(records)
-        append_log(self.run_dir, records)
+        if self.world.main:
+            append_log(self.run_dir, records)
 
     def _epoch_end(self, writer) -> None:
         epoch = self.step // self.steps_per_epoch
@@ -301,16 +350,26 @@ class Trainer:
         if self._saved_step == self.step:
             return
         self._saved_step = self.step
-        save_checkpoint(self.ckpt_root, self.step, self.recipe.modules, self.recipe.optimizers, self._meta(),
-                        keep=self.cfg.train.keep_checkpoints)
+        if self.world.distributed:  # StyleGAN2-ADA checks before each snapshot that every process holds the same nets
+            distributed.check_consistent(self.recipe.modules, self.device)
+        if self.world.main:
+            save_checkpoint(self.ckpt_root, self.step, self.recipe.modules, self.recipe.optimizers, self._meta(),
+                            keep=self.cfg.train.keep_checkpoints)
+        if self.world.distributed:  # the others go on once it is complete (or once rank 0's failure has ended the run)
+            distributed.barrier()
 
     def _meta(self) -> dict:
         return {"epoch": self.step / self.steps_per_epoch, "model": self.cfg.to_dict()["model"],
                 "data_shape": list(self.data.shape), "num_classes": self.data.num_classes,
-                "classes": self.data.classes, "data": self.cfg.data.name}
+                "classes": self.data.classes, "data": self.cfg.data.name, "processes": self.world.size}
 
     @torch.no_grad()
     def _pictures(self, name: str, writer) -> None:
+        if not self.world.main:
+            return
+        if self.recipe.z_dim is None:  # translation (issue 12): input | output | ... tables of held-out inputs
+            self._translation_pictures(name)
+            return
         G = self.recipe.sampler
         was_training = G.training
         G.eval()
@@ -334,7 +393,18 @@ class Trainer:
             quality = [("sample quality (FID, lower is better)", {"fid": "FID"})] if self.cfg.train.eval_every else []
             images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels + quality)
 
+    def _translation_pictures(self, name: str) -> None:
+        """samples/{name}.png (and e.g. BtoA-{name}.png): the recipe's tables (rows, columns, C, H, W), each row
+        one held-out input beside what the nets make of it; the same inputs every epoch."""
+        for picture, rows in self.recipe.pictures(*self.data.preview(self.cfg.train.grid_size)).items():
+            out = self.run_dir / "samples" / (f"{picture}-{name}.png" if picture else f"{name}.png")
+            images.save_grid(rows.flatten(0, 1), out, nrow=rows.shape[1])
+        if self.records:
+            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels)
+
     def _tensorboard(self):
+        if not self.world.main:
+            return None
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:  # TensorBoard is optional at run time; everything else is logged regardless
@@ -365,6 +435,7 @@ def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, 
         for key, value in changes:
             set_value(cfg, key, value)
         validate(cfg)
-    recipe = GANRecipe(G, D, cfg.train, resolve_device(cfg.train.device), z_dim=z_dim)
+    device = distributed.setup(resolve_device(cfg.train.device), cfg.train.timeout)[1]  # under torchrun: LOCAL_RANK's
+    recipe = GANRecipe(G, D, cfg.train, device, z_dim=z_dim)
     Trainer(cfg, out, resume=resume, progress=progress, data=data, recipe=recipe).fit()
     return Run(out, cfg.train.device, recipe=recipe)
