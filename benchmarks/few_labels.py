@@ -1,0 +1,131 @@
+"""Learning from few labels: the semi-supervised GAN against the same D trained on the labels alone, and against a
+GAN's D fine-tuned on them. Prints test errors as Salimans et al. (2016) Table 1 does: mean ± std over seeds.
+
+    nice -n 10 .venv/bin/python benchmarks/few_labels.py --data digits --labels-per-class 10 --seeds 0 1 2
+        [--steps 1000] [--gan-steps 1000] [--width 16] [--methods ssl supervised finetune] [--root DIR] [--set KEY=VALUE]
+        [--keep DIR] [--json results/few-labels.json]
+    .venv/bin/python benchmarks/few_labels.py --merge a.json b.json     # one table of seeds run in parallel
+
+Every method is a preset trained by the real trainer (digits-ssl, digits-supervised; fine-tune: digits-ssl with
+train.recipe=gan, a plain GAN on the training split, then digits-finetune from its D), with the same network, steps,
+batch size, optimiser and dropout. Seed s draws the labelled set (balanced, from the training split)
+and initialises the nets; the test set is the data set's held-out split (digits: the 1000 digits the shipped feature
+classifier holds out; the others: their official test set). docs/few-labels.md has the results.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from gankit.config import load_config
+from gankit.training import Trainer
+
+METHODS = ("ssl", "supervised", "finetune")
+PRESETS = {"digits": "digits", "fashion-mnist": "fashion"}  # data set -> preset prefix
+
+
+def train(preset: str, out: Path, overrides: list[str]) -> Trainer:
+    trainer = Trainer(load_config(preset, overrides=overrides), out, progress=False)
+    trainer.fit()
+    return trainer
+
+
+def one_seed(method: str, args, seed: int, root: Path) -> dict:
+    prefix = PRESETS[args.data]
+    common = [f"data.labels_per_class={args.labels_per_class}", f"train.seed={seed}", "train.grid_size=16"] \
+        + ([f"model.width={args.width}"] if args.width else []) + ([f"data.root={args.root}"] if args.root else []) + args.set
+    start = time.perf_counter()
+    run = root / f"{method}-seed{seed}"
+    if method == "finetune":
+        gan = root / f"gan-seed{seed}"
+        # The GAN: the ssl preset's data (the training split), nets and optimiser, trained by the plain GAN recipe.
+        train(f"{prefix}-ssl", gan, common + [f"train.steps={args.gan_steps}", "train.recipe=gan"])
+        trainer = train(f"{prefix}-finetune", run, common + [f"train.steps={args.steps}", f"train.init_from={gan}"])
+    else:
+        trainer = train(f"{prefix}-{method}", run, common + [f"train.steps={args.steps}"])
+    recipe = trainer.recipe
+    accuracy = recipe.accuracy(recipe.test)
+    return {"method": method, "seed": seed, "accuracy": accuracy, "errors": round((1 - accuracy) * len(recipe.test)),
+            "test_size": len(recipe.test), "seconds": round(time.perf_counter() - start, 1)}
+
+
+def mean_std(values: list[float], fmt: str = ".1f") -> str:
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):{fmt}} ± {std:{fmt}}"
+
+
+def table(rows: list[dict], args) -> str:
+    lines = [f"{args.data}, {args.labels_per_class} labels per class, {len(args.seeds)} seed(s), {args.steps} steps"
+             + (f" (fine-tune: GAN {args.gan_steps} steps first)" if "finetune" in args.methods else ""),
+             f"{'method':<12} {'test errors':>16} {'per 10000':>16} {'accuracy %':>14} {'s per seed':>11}"]
+    for method in args.methods:
+        mine = [r for r in rows if r["method"] == method]
+        if not mine:
+            continue
+        errors = [r["errors"] for r in mine]
+        per_10000 = [r["errors"] * 10000 / r["test_size"] for r in mine]
+        lines.append(f"{method:<12} {mean_std(errors) + ' /' + str(mine[0]['test_size']):>16} "
+                     f"{mean_std(per_10000, '.0f'):>16} {mean_std([100 * r['accuracy'] for r in mine]):>14} "
+                     f"{statistics.mean(r['seconds'] for r in mine):>11.0f}")
+    accuracy = {(r["method"], r["seed"]): 100 * r["accuracy"] for r in rows}
+    for method in ("ssl", "finetune"):  # the gain over the baseline, paired by seed (the same labelled set)
+        seeds = [s for s in args.seeds if (method, s) in accuracy and ("supervised", s) in accuracy]
+        if seeds:
+            gains = [accuracy[method, s] - accuracy["supervised", s] for s in seeds]
+            lines.append(f"{method} - supervised, paired by seed: {mean_std(gains)} points of accuracy "
+                         f"(min {min(gains):+.1f}, max {max(gains):+.1f})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=sorted(PRESETS), default="digits")
+    parser.add_argument("--labels-per-class", type=int, default=10)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=1000, help="training steps of each classifier (default 1000)")
+    parser.add_argument("--gan-steps", type=int, default=1000, help="fine-tune route: GAN steps first (default 1000)")
+    parser.add_argument("--width", type=int, help="model.width of every net (default: the presets', 16)")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--root", help="data.root (Fashion-MNIST's IDX files)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config change for every method and the GAN, e.g. train.lr_d=1e-3 (repeatable)")
+    parser.add_argument("--keep", help="keep the run folders here (default: a temporary folder)")
+    parser.add_argument("--json", help="also write every seed's figures to this file")
+    parser.add_argument("--merge", nargs="+", metavar="JSON", help="train nothing: one table of the seeds in these "
+                        "--json files (runs of the same settings, e.g. seeds run in parallel)")
+    args = parser.parse_args()
+    if args.merge:
+        records = [json.loads(Path(f).read_text()) for f in args.merge]
+        rows = [row for r in records for row in r["rows"]]
+        vars(args).update({k: records[0]["args"][k] for k in ("data", "labels_per_class", "steps", "gan_steps")})
+        args.seeds = sorted({row["seed"] for row in rows})
+        args.methods = [m for m in METHODS if any(row["method"] == m for row in rows)]
+        print(table(rows, args))
+        return
+    torch.set_num_threads(1)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.keep or tmp)
+        for seed in args.seeds:
+            for method in args.methods:
+                rows.append(one_seed(method, args, seed, root))
+                print(json.dumps(rows[-1]), flush=True)
+    print()
+    print(table(rows, args))
+    if args.json:
+        record = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
+                  "torch": torch.__version__, "args": vars(args), "rows": rows}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

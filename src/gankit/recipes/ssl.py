@@ -1,0 +1,253 @@
+"""The semi-supervised GAN of Salimans et al. (2016, Section 5): a K-class D learns from few labels, from unlabelled
+real images and from G's images at once, and G learns by feature matching.
+
+D's K logits l(x) stand for K+1 classes, the (K+1)-th, "generated", with its logit fixed at 0. With Z(x) = sum exp l(x):
+
+  p(y | x, real) = softmax(l(x))_y                      the classifier
+  D(x) = Z(x) / (Z(x) + 1) = sigmoid(logsumexp l(x))    the probability that x is real
+
+  L_D = L_supervised + w L_unsupervised
+  L_supervised   = -E_{x,y labelled} log p(y | x, real)                     cross-entropy on the K logits
+  L_unsupervised = -1/2 E_{x unlabelled} log D(x) - 1/2 E_z log(1 - D(G(z)))
+                 =  1/2 E softplus(-logsumexp l(x)) + 1/2 E softplus(logsumexp l(G(z)))   on logits, stably
+  L_G = || E_x f(x) - E_z f(G(z)) ||^2 / F        feature matching (Section 3.1), f: D's last hidden layer (F units)
+
+(The halves are the paper's code, improved-gan/mnist_svhn_cifar10/train_mnist_feature_matching.py.)
+
+The trainer hands the recipe unlabelled minibatches of the training split and never their labels: the labelled set
+(data.labels_per_class per class, drawn from that same split) and the test set are the recipe's own, loaded on first
+use, and a labelled batch is drawn each step from torch's global RNG, whose state the checkpoint holds, so a resumed
+run stays bit-identical.
+
+Two more routes share this recipe and network:
+  train.unsupervised_weight=0   the supervised baseline: the same D on the labelled images alone (G is never trained)
+  train.init_from=GAN_RUN       the fine-tune route: D's trunk starts from a GAN's D trained without labels
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gankit.config import Config, TrainConfig
+from gankit.data import Dataset
+from gankit.errors import GankitError
+from gankit.models import DCGANDiscriminator, DCGANGenerator
+from gankit.models.ssl import SSLDiscriminator
+
+ARCHS = ("dcgan",)
+TEST_BATCH = 1000  # test images classified at a time
+
+
+def real_probability(logits: torch.Tensor) -> torch.Tensor:
+    """D(x) = Z/(Z+1) with Z = sum_k exp(logit_k): sigmoid(logsumexp(logits)), finite for any logits."""
+    return torch.sigmoid(torch.logsumexp(logits, dim=1))
+
+
+def ssl_d_losses(labelled_logits: torch.Tensor, y: torch.Tensor, real_logits: torch.Tensor,
+                 fake_logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L_supervised, L_unsupervised) of Salimans et al. Section 5, on logits. -log D(x) = softplus(-logsumexp) and
+    -log(1 - D(x)) = softplus(logsumexp): no probability is ever formed, so neither term saturates to inf."""
+    supervised = F.cross_entropy(labelled_logits, y)
+    unsupervised = 0.5 * (F.softplus(-torch.logsumexp(real_logits, dim=1)).mean() +
+                          F.softplus(torch.logsumexp(fake_logits, dim=1)).mean())
+    return supervised, unsupervised
+
+
+def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """|| E f(x) - E f(G(z)) ||^2 over the minibatch, averaged over the features (Salimans et al. 3.1)."""
+    return (real_features.mean(0) - fake_features.mean(0)).pow(2).mean()
+
+
+class SSLRecipe:
+    """Build it from your own nets, `SSLRecipe(G, D, labelled, test, train_config, device)`: D maps images to
+    (class logits (N, K), features (N, F)); labelled and test are Datasets with labels. Or from a config,
+    `SSLRecipe.from_config(...)`, which loads the labelled and test sets on first use."""
+
+    def __init__(self, G: nn.Module, D: nn.Module, labelled: Dataset | None = None, test: Dataset | None = None,
+                 train: TrainConfig | None = None, device: torch.device | str = "cpu", z_dim: int | None = None,
+                 splits=None, init_from: str | None = None):
+        self.train = train if train is not None else TrainConfig()
+        self.device = torch.device(device)
+        self.z_dim = z_dim or getattr(G, "z_dim", None)
+        if not self.z_dim:
+            raise GankitError("G has no attribute z_dim: pass z_dim= to SSLRecipe")
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.num_classes = 0  # the sampler is unconditional; the K classes are D's
+        self._splits = splits if labelled is None else (lambda: (labelled, test))
+        self._labelled: Dataset | None = None
+        self._test: Dataset | None = None
+        self.init_from = init_from
+
+    @classmethod
+    def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
+                    device: torch.device | str = "cpu") -> "SSLRecipe":
+        m, d = cfg.model, cfg.data
+        if m.arch not in ARCHS or len(data_shape) != 3:
+            raise GankitError(f"the ssl recipe builds DCGAN nets for images, not model.arch {m.arch} on data of "
+                              f"shape {data_shape}")
+        if m.conditional or m.acgan:
+            raise GankitError("the ssl recipe's G is unconditional and its D is the classifier: unset "
+                              "model.conditional and model.acgan")
+        if not num_classes:
+            raise GankitError("the ssl recipe needs a labelled data set, and this one has no labels")
+        if not d.labels_per_class:
+            raise GankitError("the ssl recipe needs data.labels_per_class (the labels it may see, per class)")
+        if (cfg.preset or "").endswith("-finetune") and not cfg.train.init_from:
+            raise GankitError(f"preset {cfg.preset} fine-tunes a GAN's D: name the GAN run with "
+                              f"--set train.init_from=RUN (see the preset's comment: gankit presets)")
+        channels, size, _ = data_shape
+        G = DCGANGenerator(m.z_dim, size, channels, m.width)
+        D = SSLDiscriminator(size, channels, m.width, num_classes, norm=m.d_norm, dropout=cfg.train.dropout)
+
+        def splits():
+            from gankit.data.labels import few_label_split
+            _, labelled, test = few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download,
+                                                n=d.n, seed=cfg.train.seed)
+            return labelled, test
+
+        return cls(G, D, train=cfg.train, device=device, splits=splits, init_from=cfg.train.init_from)
+
+    # -- what the trainer and the run folder see --------------------------------------------------------------------
+    @property
+    def modules(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "D": self.D}
+
+    @cached_property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        t = self.train
+        return {"G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2)),
+                "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2))}
+
+    @property
+    def sampler(self) -> nn.Module:
+        return self.G
+
+    @property
+    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
+        panels = [("losses", {"loss_supervised": "supervised (D)", "loss_unsupervised": "unsupervised (D)",
+                              "loss_g": "feature matching (G)"}),
+                  ("classifier accuracy", {"accuracy_labelled": "labelled batch", "test_accuracy": "test set"})]
+        if self.train.unsupervised_weight:
+            panels.insert(1, ("D(x) = Z/(Z+1), as probability", {"d_real": "D(x)", "d_fake": "D(G(z))"}))
+        return panels
+
+    # -- data ---------------------------------------------------------------------------------------------------------
+    @property
+    def labelled(self) -> Dataset:
+        self._load()
+        return self._labelled
+
+    @property
+    def test(self) -> Dataset:
+        self._load()
+        return self._test
+
+    def _load(self) -> None:
+        if self._labelled is None:
+            if self._splits is None:
+                raise GankitError("this SSLRecipe was built without labelled data: pass labelled= and test=")
+            labelled, test = self._splits()
+            self._labelled, self._test = labelled.to(self.device), test.to(self.device)
+
+    # -- one step -----------------------------------------------------------------------------------------------------
+    def train_step(self, real: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
+        """One D step on a labelled and an unlabelled batch (and G's images), then one G step. `y`, the labels of the
+        unlabelled batch, is never read."""
+        if step == 0 and self.init_from:
+            load_gan_trunk(self.D, self.init_from)
+        t = self.train
+        index = torch.randint(len(self.labelled), (t.batch_size,), device=self.device)
+        x_labelled, y_labelled = self.labelled.batch(index)
+        if not t.unsupervised_weight:  # the supervised baseline: D alone, on the labelled batch alone
+            out = self.d_step(x_labelled, y_labelled, None, None)
+        else:
+            z = torch.randn(real.shape[0], self.z_dim, device=self.device)
+            fake = self.G(z)
+            out = self.d_step(x_labelled, y_labelled, real, fake.detach())
+            out |= self.g_step(real, fake)
+        if t.classify_every and (step + 1) % t.classify_every == 0:
+            out["test_accuracy"] = torch.tensor(self.accuracy(self.test))
+        return out
+
+    def d_step(self, x_labelled: torch.Tensor, y_labelled: torch.Tensor, real: torch.Tensor | None,
+               fake: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """(1) Update D: descend L_supervised + w L_unsupervised."""
+        labelled_logits, _ = self.D(x_labelled)
+        out = {"accuracy_labelled": (labelled_logits.detach().argmax(1) == y_labelled).float().mean()}
+        if real is None:
+            loss = F.cross_entropy(labelled_logits, y_labelled)
+            out["loss_supervised"] = loss.detach()
+        else:
+            real_logits, _ = self.D(real)
+            fake_logits, _ = self.D(fake)
+            supervised, unsupervised = ssl_d_losses(labelled_logits, y_labelled, real_logits, fake_logits)
+            loss = supervised + self.train.unsupervised_weight * unsupervised
+            out |= {"loss_supervised": supervised.detach(), "loss_unsupervised": unsupervised.detach(),
+                    "d_real": real_probability(real_logits.detach()).mean(),
+                    "d_fake": real_probability(fake_logits.detach()).mean()}
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizers["D"].step()
+        out["loss_d"] = loss.detach()
+        return out
+
+    def g_step(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(2) Update G: match the mean of D's features on G's images to their mean on real images."""
+        self.D.requires_grad_(False)
+        with torch.no_grad():
+            _, real_features = self.D(real)
+        _, fake_features = self.D(fake)
+        loss_g = feature_matching_loss(real_features, fake_features)
+        self.optimizers["G"].zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizers["G"].step()
+        self.D.requires_grad_(True)
+        return {"loss_g": loss_g.detach()}
+
+    # -- the classifier -----------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def classify(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, K) of images in [-1, 1], D in eval mode (no dropout; no randomness consumed)."""
+        was_training = self.D.training
+        self.D.eval()
+        logits = torch.cat([self.D(chunk.to(self.device))[0].float() for chunk in images.split(TEST_BATCH)])
+        self.D.train(was_training)
+        return logits
+
+    def accuracy(self, data: Dataset) -> float:
+        """The share of `data` whose class D's classifier names correctly."""
+        correct = 0
+        for start in range(0, len(data), TEST_BATCH):
+            x, y = data.batch(torch.arange(start, min(start + TEST_BATCH, len(data)), device=data.x.device))
+            correct += int((self.classify(x).argmax(1) == y.to(self.device)).sum())
+        return correct / len(data)
+
+
+def load_gan_trunk(D: SSLDiscriminator, run_dir: str | Path) -> None:
+    """Copy the convolutional trunk of a GAN run's DCGAN D into D (the fine-tune route). The GAN must share D's
+    width and normalisation; its real/fake head is left behind, D's class layer keeps its fresh weights."""
+    import json
+
+    from gankit.checkpoint import latest_checkpoint, load_weights
+
+    ckpt = latest_checkpoint(Path(run_dir) / "checkpoints")
+    if ckpt is None:
+        raise GankitError(f"train.init_from: {run_dir} has no checkpoint (it should be a GAN run folder)")
+    meta = json.loads((ckpt / "meta.json").read_text())
+    m = meta.get("model") or {}
+    if m.get("arch") != "dcgan" or m.get("conditional") or m.get("acgan"):
+        raise GankitError(f"train.init_from: {run_dir} is not an unconditional DCGAN run")
+    channels, size, _ = meta["data_shape"]
+    gan_D = DCGANDiscriminator(size, channels, m["width"], norm=m["d_norm"])
+    load_weights(ckpt, {"D": gan_D})
+    source, target = list(gan_D.features.state_dict().values()), list(D.features.state_dict().values())
+    if len(source) != len(target) or any(a.shape != b.shape for a, b in zip(source, target)):
+        raise GankitError(f"train.init_from: {run_dir}'s D (model.width {m['width']}, model.d_norm {m['d_norm']}) "
+                          f"does not have this run's D trunk; train the GAN with the same width and d_norm")
+    with torch.no_grad():
+        for a, b in zip(source, target):
+            b.copy_(a)

@@ -1,0 +1,127 @@
+"""The semi-supervised GAN of Salimans et al. (2016): D(x) = Z/(Z+1), the K+1-class loss, feature matching, and a
+short run that learns to classify from 10 labels per class."""
+import json
+import math
+
+import pytest
+import torch
+
+import gankit
+from gankit.cli import build_parser
+from gankit.config import load_config
+from gankit.errors import GankitError
+from gankit.models.ssl import SSLDiscriminator
+from gankit.recipes.ssl import (SSLRecipe, feature_matching_loss, load_gan_trunk, real_probability,
+                                ssl_d_losses)
+from gankit.training import Trainer
+
+
+def test_D_of_x_is_Z_over_Z_plus_1_and_stays_finite_for_extreme_logits():
+    logits = torch.randn(8, 10, dtype=torch.float64) * 3
+    Z = logits.exp().sum(1)
+    assert torch.allclose(real_probability(logits), Z / (Z + 1))
+    extreme = torch.tensor([[200.0] * 10, [-200.0] * 10])
+    p = real_probability(extreme)
+    assert p[0] == 1.0 and 0 <= p[1] < 1e-80 or p[1] == 0.0
+    assert torch.isfinite(ssl_d_losses(extreme, torch.tensor([0, 1]), extreme, extreme)[1])
+
+
+def test_the_K_plus_1_loss_matches_a_direct_computation_with_an_explicit_fake_class():
+    torch.manual_seed(0)
+    K = 10
+    labelled, real, fake = (torch.randn(n, K, dtype=torch.float64) * 2 for n in (6, 7, 5))
+    y = torch.randint(K, (6,))
+    supervised, unsupervised = ssl_d_losses(labelled, y, real, fake)
+
+    def softmax_k_plus_1(logits):  # the paper's K+1 classes, the fake class's logit fixed at 0
+        return torch.softmax(torch.cat([logits, torch.zeros(len(logits), 1, dtype=logits.dtype)], 1), 1)
+
+    p_lab, p_real, p_fake = softmax_k_plus_1(labelled), softmax_k_plus_1(real), softmax_k_plus_1(fake)
+    # -log p(y | x, y < K+1): the labelled image is real, so its class among the K real ones
+    direct_supervised = -(p_lab[torch.arange(6), y] / (1 - p_lab[:, K])).log().mean()
+    # -1/2 E log(1 - p(K+1 | x)) on real data, -1/2 E log p(K+1 | G(z)) on generated data
+    direct_unsupervised = -0.5 * ((1 - p_real[:, K]).log().mean() + p_fake[:, K].log().mean())
+    assert math.isclose(supervised.item(), direct_supervised.item(), rel_tol=1e-9)
+    assert math.isclose(unsupervised.item(), direct_unsupervised.item(), rel_tol=1e-9)
+
+
+def test_feature_matching_is_zero_for_identical_batches_and_positive_otherwise():
+    features = torch.randn(16, 32)
+    assert feature_matching_loss(features, features.clone()) == 0
+    # Only the means are matched: the same batch in another order matches too, a shifted one does not.
+    assert feature_matching_loss(features, features.flip(0)) < 1e-12
+    assert feature_matching_loss(features, features + 0.5) == pytest.approx(0.25)
+
+
+def test_the_discriminator_returns_K_logits_and_the_features_G_is_matched_on():
+    D = SSLDiscriminator(28, 1, 8, 10, norm="layer", dropout=0.5)
+    logits, features = D(torch.randn(4, 1, 28, 28))
+    assert logits.shape == (4, 10) and features.shape == (4, D.feature_dim)
+
+
+def _config(*overrides):
+    return load_config("digits-ssl", overrides=["data.n=1000", "model.width=8", "train.log_every=10",
+                                                 "train.grid_size=16", "train.batch_size=32", *overrides])
+
+
+@pytest.mark.slow
+def test_a_short_ssl_run_beats_chance_on_the_held_out_digits_and_classifies_from_python(tmp_path):
+    cfg = _config("train.steps=60", "train.classify_every=30", "train.lr_d=1e-3", "train.lr_g=1e-3")
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    trainer.fit()
+    logged = [r["test_accuracy"] for r in trainer.records if "test_accuracy" in r]
+    assert len(logged) == 2 and logged[-1] > 0.5  # chance is 0.1 over 10 balanced classes (seen: 0.6 and 0.73)
+    run = gankit.load(tmp_path / "run")
+    test = run.recipe.test
+    # The trainer's unlabelled data is the training split: no test digit among them.
+    assert not {i.numpy().tobytes() for i in trainer.data.x} & {i.numpy().tobytes() for i in test.x}
+    x, y = test.batch(torch.arange(len(test)))
+    predicted = run.classify(x).argmax(1)
+    assert (predicted == y).float().mean().item() == pytest.approx(logged[-1])
+    # `gankit eval` reports the same accuracy beside the sample metrics, and keeps it in eval.json.
+    args = build_parser().parse_args(["eval", str(tmp_path / "run"), "--n", "20", "--metrics", "coverage"])
+    args.func(args)
+    record = json.loads((tmp_path / "run" / "eval.json").read_text())
+    assert record["metrics"]["test_accuracy"] == pytest.approx(logged[-1])
+
+
+@pytest.mark.slow
+def test_an_interrupted_ssl_run_resumes_bit_identically(tmp_path, assert_same_weights):
+    cfg = _config("train.steps=6", "train.checkpoint_every=3")
+    whole = Trainer(cfg, tmp_path / "whole", progress=False)
+    whole.fit()
+    Trainer(cfg, tmp_path / "split", progress=False).fit(until_step=3)
+    resumed = Trainer(cfg, tmp_path / "split", resume=True, progress=False)
+    resumed.fit()
+    assert_same_weights(whole, resumed)
+
+
+def test_the_supervised_baseline_never_moves_G():
+    cfg = _config("train.unsupervised_weight=0")
+    recipe = SSLRecipe.from_config(cfg, (1, 28, 28), 10)
+    before = [p.clone() for p in recipe.G.parameters()]
+    out = recipe.train_step(torch.zeros(32, 1, 28, 28), None, 0)
+    assert "loss_g" not in out and "loss_unsupervised" not in out
+    assert all(torch.equal(a, b) for a, b in zip(before, recipe.G.parameters()))
+
+
+def test_the_fine_tune_route_starts_from_the_GAN_discriminators_trunk(tmp_path):
+    gan_cfg = load_config("digits-dcgan", overrides=["data.n=200", "data.labels_per_class=5", "model.width=8",
+                                                     "model.d_norm=layer", "train.steps=2", "train.grid_size=4",
+                                                     "train.ema=0", "train.batch_size=32"])
+    gan = Trainer(gan_cfg, tmp_path / "gan", progress=False)
+    gan.fit()
+    D = SSLDiscriminator(28, 1, 8, 10, norm="layer", dropout=0.5)
+    load_gan_trunk(D, tmp_path / "gan")
+    gan_trunk = list(gan.recipe.D.features.state_dict().values())
+    assert all(torch.equal(a, b) for a, b in zip(gan_trunk, D.features.state_dict().values()))
+    with pytest.raises(GankitError, match="same width and d_norm"):
+        load_gan_trunk(SSLDiscriminator(28, 1, 16, 10, norm="layer"), tmp_path / "gan")
+
+
+def test_a_run_without_labels_to_learn_from_is_a_one_line_error():
+    with pytest.raises(GankitError, match="labels_per_class"):
+        SSLRecipe.from_config(_config("data.labels_per_class=0"), (1, 28, 28), 10)
+    with pytest.raises(GankitError, match="no classifier"):
+        from gankit.runs import Run
+        Run.classify(type("R", (), {"recipe": object(), "path": "x"})(), torch.zeros(1, 1, 28, 28))
