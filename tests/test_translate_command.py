@@ -76,3 +76,15 @@ def test_bad_requests_are_one_line_and_write_nothing(stargan_run, tmp_path, caps
     assert main(["translate", str(stargan_run), str(tmp_path / "mine"), "--to", "red", "--out", str(out)]) == 2
     assert "not an empty folder" in _error_line(capsys)
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+
+
+@pytest.mark.slow
+def test_latent_tools_on_a_translation_run_say_it_has_no_latent_space(stargan_run, tmp_path, capsys):
+    _write_images(tmp_path / "mine", 1, 16)
+    for command in (["interpolate", str(stargan_run), "--out", str(tmp_path / "i.png")],
+                    ["invert", str(stargan_run), str(tmp_path / "mine"), "--out", str(tmp_path / "inv")],
+                    ["inpaint", str(stargan_run), str(tmp_path / "mine"), "--out", str(tmp_path / "inp")],
+                    ["sample", str(stargan_run), "--out", str(tmp_path / "s.png")]):
+        assert main(command) == 2, command
+        assert "gankit translate" in _error_line(capsys), command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

@@ -79,6 +79,14 @@ class Run:
     def num_classes(self) -> int:
         return self.recipe.num_classes
 
+    def require_image_generator(self, action: str) -> None:
+        """A one-line error unless this run draws images from z: what `action` (interpolate, invert, ...) needs."""
+        if self.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN map images to images
+            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it translates images and has no "
+                              f"latent space to {action}; use `gankit translate`")
+        if len(self.data_shape) != 3:
+            raise GankitError(f"run {self.path} generates points, not images: {action} needs images")
+
     @torch.no_grad()
     def sample(self, n: int = 64, seed: int | None = None, label: int | torch.Tensor | None = None,
                z: torch.Tensor | None = None) -> torch.Tensor:

@@ -88,8 +88,7 @@ def run(args) -> None:
 
     loaded = gankit.load(args.run, device=args.device)
     args.label = options.label(loaded, args.label)
-    if len(loaded.data_shape) != 3:
-        raise GankitError(f"run {args.run} generates points, not images")
+    loaded.require_image_generator("inpaint")
     if args.video is not None:
         return run_video(args, loaded)
     if not args.images:

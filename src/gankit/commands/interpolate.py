@@ -39,8 +39,7 @@ def run(args) -> None:
 
     run = gankit.load(args.run, device=args.device)
     args.label = options.label(run, args.label)
-    if len(run.data_shape) != 3:
-        raise GankitError(f"run {run.path} generates points, not images: interpolate draws images")
+    run.require_image_generator("interpolate")
     methods = ("slerp", "lerp") if args.method == "both" else (args.method,)
     name = "images" if args.images else "seeds"
     out = Path(args.out or Path(args.run) / "latent" / f"interpolate-{name}-{args.method}.png")

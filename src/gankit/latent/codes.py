@@ -37,8 +37,7 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
 
     from gankit.data.folder import EXTENSIONS, MODES, _decode
 
-    if len(run.data_shape) != 3:
-        raise GankitError(f"run {run.path} generates points, not images")
+    run.require_image_generator("read images for")
     channels, size = run.data_shape[0], run.data_shape[-1]
     arrays = []
     for p in map(Path, paths):
