@@ -14,6 +14,7 @@ it always has.
 """
 from __future__ import annotations
 
+import atexit
 import inspect
 import os
 import re
@@ -78,7 +79,15 @@ def setup(device: torch.device, timeout_s: int) -> tuple[World, torch.device]:
         # The timeout bounds every collective: a process whose peer crashed or hangs raises instead of waiting forever.
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=timedelta(seconds=timeout_s),
                                 device_id=device if device.type == "cuda" else None)
+        # Leave the group before the interpreter exits: a gloo group still alive at exit can abort the process
+        # ("terminate called without an active exception", seen once in CI) after training has finished.
+        atexit.register(_leave_group)
     return world, device
+
+
+def _leave_group() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def per_rank_batch(batch_size: int, world: World) -> int:
