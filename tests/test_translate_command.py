@@ -84,7 +84,17 @@ def test_latent_tools_on_a_translation_run_say_it_has_no_latent_space(stargan_ru
     for command in (["interpolate", str(stargan_run), "--out", str(tmp_path / "i.png")],
                     ["invert", str(stargan_run), str(tmp_path / "mine"), "--out", str(tmp_path / "inv")],
                     ["inpaint", str(stargan_run), str(tmp_path / "mine"), "--out", str(tmp_path / "inp")],
-                    ["sample", str(stargan_run), "--out", str(tmp_path / "s.png")]):
+                    ["sample", str(stargan_run), "--out", str(tmp_path / "s.png")],
+                    ["serve", str(stargan_run), "--data", str(tmp_path / "serve-data")]):
         assert main(command) == 2, command
         assert "gankit translate" in _error_line(capsys), command
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+@pytest.mark.slow
+def test_two_inputs_that_would_write_one_output_are_refused(stargan_run, tmp_path, capsys):
+    _write_images(tmp_path / "mine", 1, 16)
+    Image.open(tmp_path / "mine" / "img0.png").save(tmp_path / "mine" / "img0.jpg")
+    out = tmp_path / "out"
+    assert main(["translate", str(stargan_run), str(tmp_path / "mine"), "--to", "red", "--out", str(out)]) == 2
+    assert "img0.png" in _error_line(capsys) and not out.exists()

@@ -254,7 +254,7 @@ def config_from_dict(raw: dict, where: str) -> Config:
 LIMITS = {"data.n": 10_000_000, "data.image_size": 1024, "train.batch_size": 65_536, "train.grid_size": 10_000,
           "train.eval_n": 1_000_000, "model.width": 4096, "model.z_dim": 65_536, "model.depth": 64,
           "model.pack": 64, "train.k": 1000, "train.seed": 2**63 - 1, "train.keep_checkpoints": 1000,
-          "model.blocks": 64, "train.pool_size": 100_000}
+          "model.blocks": 64, "train.pool_size": 100_000, "train.timeout": 7 * 86_400}
 PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 

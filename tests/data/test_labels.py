@@ -47,3 +47,8 @@ def test_a_class_with_too_few_items_is_a_one_line_error():
 def test_data_without_a_test_split_is_refused():
     with pytest.raises(GankitError, match="test split"):
         few_label_split("ring8", 10)
+
+
+def test_the_split_takes_the_configured_size_and_channels():
+    unlabelled, labelled, test = few_label_split("digits", 2, image_size=16, channels=3)
+    assert unlabelled.shape == labelled.shape == test.shape == (3, 16, 16)

@@ -214,6 +214,15 @@ def test_sync_bn_on_cpu_is_a_clear_error():
         distributed.wrap(recipe, distributed.World(0, 2, 0), torch.device("cpu"), sync_bn=True)
 
 
+def test_augmentation_on_several_processes_is_a_clear_error():
+    from gankit.recipes import GANRecipe
+    from gankit.config import load_config
+    cfg = load_config(overrides=["train.augment=diffaugment", "train.batch_size=8", "model.width=8"])
+    recipe = GANRecipe.from_config(cfg, (1, 28, 28), 10)
+    with pytest.raises(GankitError, match="train.augment does not train on several processes"):
+        distributed.wrap(recipe, distributed.World(0, 2, 0), torch.device("cpu"), sync_bn=False)
+
+
 @pytest.mark.slow
 def test_nproc_trains_on_two_processes_into_one_run_folder(tmp_path):
     out = tmp_path / "run"

@@ -165,3 +165,10 @@ def test_the_pages_ship_in_the_package_and_fetch_nothing_from_elsewhere(client):
             assert client.get(asset).status_code == 200
     for path in static_dir().iterdir():
         assert not re.search(r"https?://", path.read_text()), f"{path.name} names another site"
+
+
+def test_the_size_of_a_picture_is_bounded_as_a_whole_not_only_by_each_setting(client):
+    # 64 samples at scale 16 are both allowed alone; together they would be a 3584-pixel grid of 28-px digits
+    response = client.get("/api/sample.png", params={"run": "digits", "n": 64, "scale": 16})
+    assert response.status_code == 400 and "above 2048" in response.json()["detail"]
+    assert client.get("/api/sample.png", params={"run": "digits", "n": 64, "scale": 9}).status_code == 200

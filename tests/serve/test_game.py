@@ -36,7 +36,7 @@ def real_side(client, responses, served):
 
 def test_nothing_sent_before_the_answer_tells_which_side_is_real(client):
     served = client.app.state.catalog.get("digits")
-    game, sides = start(client, rounds=24), []
+    game, sides, reals = start(client, rounds=24), [], set()
     for number in range(1, 25):
         dealt, (left, right) = fetch_round(client, game)
         body = dealt.json()
@@ -51,7 +51,10 @@ def test_nothing_sent_before_the_answer_tells_which_side_is_real(client):
         answer = client.post(f"/api/game/{game}/answer", json={"round": number, "choice": 0}).json()
         assert answer["real"] == side and answer["correct"] == (side == 0)
         sides.append(side)
+        reals.add((left, right)[side].content)
     assert 0 < sum(sides) < len(sides)  # both orders occur (all 24 alike: odds 1 in 8 million)
+    # no real picture comes twice in a game: a picture seen twice would be the real one
+    assert len(reals) == min(24, len(served.game_images()))
 
 
 def test_the_real_images_are_ones_the_run_never_trained_on(client, served_runs):

@@ -87,8 +87,13 @@ def run(args) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
         raise GankitError(f"{out} exists and is not an empty folder; choose another --out or pass --force")
     files, root = image_files(Path(args.images))
+    names = [f.relative_to(root).with_suffix(".png") for f in files]
+    twins = sorted({str(n) for n in names if names.count(n) > 1})
+    if twins:  # x.jpg and x.png would both write x.png, the second over the first
+        raise GankitError(f"several inputs would be written as {twins[0]}: rename one (outputs are PNG files named "
+                          f"as their inputs)")
     channels, size = input_shape(run, args.direction)
     translated = run.translate(read_images(files, channels, size), direction=args.direction, to=args.to)
-    for f, image in zip(files, translated):
-        images.save_png(images.to_uint8(image).transpose(1, 2, 0), out / f.relative_to(root).with_suffix(".png"))
+    for name, image in zip(names, translated):
+        images.save_png(images.to_uint8(image).transpose(1, 2, 0), out / name)
     print(f"{len(files)} image(s) translated into {out}")

@@ -28,17 +28,19 @@ def digits_test_index(size: int = 5000) -> torch.Tensor:
 
 
 def train_test_split(name: str, *, root: str | Path | None = None, download: bool = False, n: int | None = None,
-                     seed: int = 0) -> tuple[Dataset, Dataset]:
-    """(training set, test set) of a labelled image data set, disjoint. n: a seeded class-balanced subset of the
-    training set (the test set stays whole)."""
+                     seed: int = 0, image_size: int | None = None,
+                     channels: int | None = None) -> tuple[Dataset, Dataset]:
+    """(training set, test set) of a labelled image data set, disjoint, at `image_size` and `channels` (None: the
+    set's own). n: a seeded class-balanced subset of the training set (the test set stays whole)."""
     if name == "digits":
-        full = load_dataset("digits")
+        full = load_dataset("digits", image_size=image_size, channels=channels)
         test = torch.zeros(len(full), dtype=torch.bool)
         test[digits_test_index(len(full))] = True
         train = Dataset(full.x[~test], full.y[~test], full.classes, full.name)
         test_set = Dataset(full.x[test], full.y[test], full.classes, full.name)
     elif name in ("mnist", "fashion-mnist", "cifar10"):
-        train, test_set = (load_dataset(name, root=root, download=download, split=s) for s in ("train", "test"))
+        train, test_set = (load_dataset(name, root=root, download=download, split=s, image_size=image_size,
+                                        channels=channels) for s in ("train", "test"))
     else:
         raise GankitError(f"few-label training needs a labelled data set with a test split (digits, mnist, "
                           f"fashion-mnist, cifar10), not {name}")
@@ -63,9 +65,11 @@ def labelled_index(y: torch.Tensor, labels_per_class: int, seed: int) -> torch.T
 
 
 def few_label_split(name: str, labels_per_class: int, *, root: str | Path | None = None, download: bool = False,
-                    n: int | None = None, seed: int = 0) -> tuple[Dataset, Dataset, Dataset]:
+                    n: int | None = None, seed: int = 0, image_size: int | None = None,
+                    channels: int | None = None) -> tuple[Dataset, Dataset, Dataset]:
     """(unlabelled, labelled, test): the training split (its labels kept for bookkeeping; a recipe must not read
     them), its seeded balanced labelled subset, and the disjoint test split."""
-    train, test = train_test_split(name, root=root, download=download, n=n, seed=seed)
+    train, test = train_test_split(name, root=root, download=download, n=n, seed=seed, image_size=image_size,
+                                   channels=channels)
     index = labelled_index(train.y, labels_per_class, seed)
     return train, Dataset(train.x[index], train.y[index], train.classes, train.name), test

@@ -106,7 +106,8 @@ class SSLRecipe:
         def splits():
             from gankit.data.labels import few_label_split
             _, labelled, test = few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download,
-                                                n=d.n, seed=cfg.train.seed)
+                                                n=d.n, seed=cfg.train.seed, image_size=d.image_size,
+                                                channels=d.channels)
             return labelled, test
 
         return cls(G, D, train=cfg.train, device=device, splits=splits, init_from=cfg.train.init_from)

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import math
 import secrets
 import time
 from importlib import resources
@@ -36,6 +37,7 @@ PAGES = ("sample", "walk", "game", "lab", "inpaint")
 MAX_SEED = 2**32 - 1          # seeds travel in URLs and JavaScript numbers
 MAX_GRID = 64
 MAX_SCALE = 16
+MAX_SIDE = 2048  # pixels a side of any picture served: n and scale are bounded together, not only apart
 MAX_POINTS = 500              # points a user may draw for the lab
 MAX_INPAINT_ITERS = 500
 FRAME_S = 0.1                 # the lab's frame interval: about ten frames a second
@@ -133,12 +135,20 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
         if label is not None and label >= n:
             raise GankitError(f"label must lie in 0..{n - 1} for run {served.name!r}, got {label}")
 
+    def check_side(served, n: int, scale: int) -> None:
+        per_row = 1 if n == 1 else math.ceil(math.sqrt(n))
+        side = served.run.data_shape[-1] * scale * per_row
+        if side > MAX_SIDE:
+            raise GankitError(f"that picture would be {side} pixels wide, above {MAX_SIDE}: ask for a smaller "
+                              f"scale or fewer samples")
+
     @app.get("/api/sample.png", summary="Samples of a run as a PNG: one image, or a grid", response_class=Response)
     async def sample(run: str = Query(max_length=200), seed: int = Query(0, ge=0, le=MAX_SEED),
                      n: int = Query(1, ge=1, le=MAX_GRID), label: int | None = Query(None, ge=0, le=10_000),
                      scale: int = Query(1, ge=1, le=MAX_SCALE)):
         served = catalog.get(run, "image")
         check_label(served, label)
+        check_side(served, n, scale)
 
         def draw() -> bytes:
             x = served.run.sample(n, seed=seed, label=label)
@@ -154,6 +164,7 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
 
         served = catalog.get(run, "image")
         check_label(served, label)
+        check_side(served, 1, scale)
 
         def draw() -> bytes:
             z = slerp(code(served.run, seed0), code(served.run, seed1), t)
@@ -164,8 +175,8 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
     @app.post("/api/game", summary="Start a game of 'which is real?' on a run")
     def start_game(body: GameStart):
         served = catalog.get(body.run, "image")
-        served.game_images()  # a run without real images (trained on data passed from Python) cannot be played
-        game = games.start(served.name, body.rounds, served.held_out)
+        real_pool = served.game_images()  # a run without real images (data passed from Python) cannot be played
+        game = games.start(served.name, body.rounds, served.held_out, len(real_pool))
         return {"game": game.id, "rounds": game.rounds, "run": served.name, "held_out": served.held_out,
                 "real_source": served.real_source, "chance": gamelib.CHANCE,
                 "human_baseline": gamelib.HUMAN_BASELINE}
@@ -176,7 +187,8 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
         served = catalog.get(game.run)
         real_pool = served.game_images()
         # From the OS's randomness, not torch's global generator, which lab sessions seed and which is predictable.
-        index, seed = secrets.randbelow(len(real_pool)), secrets.randbelow(MAX_SEED + 1)
+        index = game.real_order[len(game.played) % len(game.real_order)]
+        seed = secrets.randbelow(MAX_SEED + 1)
         # A conditional run draws a class at random: without a label it would always draw its first class.
         label = secrets.randbelow(served.run.num_classes) if served.run.num_classes else None
         fake = (await pool.run(lambda: served.run.sample(1, seed=seed, label=label)))[0]
@@ -210,6 +222,7 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
     def inpaint_image(run: str = Query(max_length=200), index: int = Query(0, ge=0, le=10_000),
                       scale: int = Query(1, ge=1, le=MAX_SCALE)):
         served = catalog.get(run, "image")
+        check_side(served, 1, scale)
         return Response(png_bytes(inpaint_real(served, index), scale), media_type=PNG)
 
     def inpaint_real(served, index: int) -> torch.Tensor:

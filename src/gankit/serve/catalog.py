@@ -82,6 +82,10 @@ def real_images(run) -> tuple[torch.Tensor | None, bool, str]:
     if d.name == "custom":
         return None, False, "trained on data passed from Python: no real images to show"
     train = load_data(run.config)
+    if not hasattr(train, "x"):  # a folder above data.memory_budget streams from disk: decode an even spread of it
+        index = torch.linspace(0, len(train) - 1, min(MAX_REAL, len(train))).long()
+        return ((train.batch(index)[0] + 1) * 127.5).round().to(torch.uint8), False, (
+            f"the run's own training images ({d.name}): it trained on every image there is, so none is held out")
     return _spread(train.x), False, (f"the run's own training images ({d.name}): it trained on every image there is, "
                                      f"so none is held out")
 
@@ -106,6 +110,9 @@ class Catalog:
             if name in self.runs:
                 raise GankitError(f"two runs are named {name!r}; serve runs whose folders have different names")
             run = gankit.load(path, device=device)
+            if run.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN: nothing to sample, walk or play
+                raise GankitError(f"run {path} is a {run.config.train.recipe} run: it translates images and has no "
+                                  f"samples to serve; use `gankit translate`")
             real, held_out, source = real_images(run)
             self.runs[name] = ServedRun(name, run, real, held_out, source)
 

@@ -63,6 +63,8 @@ class Game:
     run: str
     rounds: int
     held_out: bool
+    # The real images of this game, dealt without replacement: an image seen twice would be the real one.
+    real_order: list[int] = field(default_factory=list)
     played: list[Round] = field(default_factory=list)
     correct: int = 0
     created: float = field(default_factory=time.time)
@@ -126,8 +128,9 @@ class Games:
         self.images: dict[str, bytes] = {}      # token -> PNG, for the rounds of open games
         self._lock = threading.Lock()
 
-    def start(self, run: str, rounds: int, held_out: bool) -> Game:
-        game = Game(secrets.token_urlsafe(16), run, rounds, held_out)
+    def start(self, run: str, rounds: int, held_out: bool, pool_size: int) -> Game:
+        order = secrets.SystemRandom().sample(range(pool_size), min(rounds, pool_size))
+        game = Game(secrets.token_urlsafe(16), run, rounds, held_out, order)
         with self._lock:
             self.games[game.id] = game
             while len(self.games) > MAX_OPEN_GAMES:

@@ -122,6 +122,10 @@ def wrap(recipe, world: World, device: torch.device, sync_bn: bool) -> None:
     gradients in that pass. In the G step D is frozen (requires_grad False), so D's wrapper reduces nothing there.
     Double backward (WGAN-GP, R1) works: autograd.grad with respect to the input accumulates no parameter
     gradients, and the loss's backward, which does, runs once."""
+    if getattr(recipe.train, "augment", "none") != "none":
+        # Every process holds the same RNG state, so each would cut and shift its rows alike: not one process's run.
+        raise GankitError("train.augment does not train on several processes yet (each process would draw the same "
+                          "augmentation for its rows); train on one process, or set train.augment=none")
     if not hasattr(recipe, "G_fwd") or not hasattr(recipe, "D_fwd"):
         raise GankitError(f"the {type(recipe).__name__} recipe does not train on several processes yet; "
                           f"train it in one process")

@@ -71,7 +71,7 @@ def load_data(cfg: Config) -> Dataset:
     if d.labels_per_class:  # a few-label run trains on the training split only; its test split stays unseen
         from gankit.data.labels import few_label_split
         return few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download, n=d.n,
-                               seed=cfg.train.seed)[0]
+                               seed=cfg.train.seed, image_size=d.image_size, channels=d.channels)[0]
     return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
                         n=d.n, seed=cfg.train.seed, memory_budget=d.memory_budget)
 
