@@ -197,13 +197,6 @@ def barrier() -> None:
     _collective(dist.barrier)
 
 
-def broadcast_ok(ok: bool, device: torch.device) -> bool:
-    """Rank 0 tells the others whether what it did alone (write a checkpoint) worked."""
-    t = torch.tensor([int(ok)], device=device)
-    _collective(dist.broadcast, t, src=0)
-    return bool(t.item())
-
-
 def check_consistent(modules: dict[str, nn.Module], device: torch.device) -> None:
     """Every process holds the same parameters (StyleGAN2-ADA's check_ddp_consistency, before each snapshot).
 
