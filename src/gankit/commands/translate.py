@@ -59,6 +59,7 @@ def read_images(files: list[Path], channels: int, size: int):
     import torch
     from PIL import Image, ImageOps
 
+    from gankit.data.dataset import to_unit_range
     from gankit.data.folder import MODES
 
     out = np.empty((len(files), size, size, channels), dtype=np.uint8)
@@ -70,7 +71,7 @@ def read_images(files: list[Path], channels: int, size: int):
                     size, size, channels)
         except (OSError, ValueError, Image.DecompressionBombError):
             raise GankitError(f"image {f} cannot be read; remove or fix it") from None
-    return torch.from_numpy(out).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    return to_unit_range(torch.from_numpy(out).permute(0, 3, 1, 2))
 
 
 def run(args) -> None:

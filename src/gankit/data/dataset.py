@@ -10,6 +10,11 @@ from dataclasses import dataclass
 import torch
 
 
+def to_unit_range(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images in [0, 255] -> float32 in [-1, 1], as DCGAN scales them (one new tensor; the input is untouched)."""
+    return x.div(127.5).sub_(1.0)
+
+
 @dataclass
 class Dataset:
     x: torch.Tensor                   # images: uint8 (N, C, H, W); points: float32 (N, D)
@@ -41,5 +46,5 @@ class Dataset:
         """Items at `index` as float32: images in [-1, 1], points as stored; labels or None."""
         x = self.x[index]
         if x.dtype == torch.uint8:
-            x = x.float().div_(127.5).sub_(1.0)
+            x = to_unit_range(x)
         return x, None if self.y is None else self.y[index]

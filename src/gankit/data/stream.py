@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from gankit.data.dataset import to_unit_range
 from gankit.data.folder import MODES, _decode, folder_labels, image_files
 from gankit.errors import GankitError
 
@@ -123,7 +124,7 @@ class StreamedFolder:
             raise GankitError(f"image {batch} cannot be decoded; remove it from the folder or convert it")
         images, index = batch
         # As Dataset.batch scales: on the device, DCGAN's [-1, 1].
-        x = images.to(device, non_blocking=True).float().div_(127.5).sub_(1.0)
+        x = to_unit_range(images.to(device, non_blocking=True))
         return x, None if self.y is None else self.y[index].to(device)
 
 

@@ -19,11 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from gankit.data.dataset import to_unit_range
 from gankit.errors import GankitError
-
-
-def _scaled(x: torch.Tensor) -> torch.Tensor:
-    return x.float().div_(127.5).sub_(1.0)
 
 
 @dataclass
@@ -83,18 +80,18 @@ class TranslationDataset:
 
     def batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.b is None:
-            return _scaled(self.a[index]), self.domain[index]
+            return to_unit_range(self.a[index]), self.domain[index]
         if self.paired:
-            return _scaled(self.a[index]), _scaled(self.b[index])
-        return _scaled(self.a[index % len(self.a)]), _scaled(self.b[self.b_slot[index] % len(self.b)])
+            return to_unit_range(self.a[index]), to_unit_range(self.b[index])
+        return to_unit_range(self.a[index % len(self.a)]), to_unit_range(self.b[self.b_slot[index] % len(self.b)])
 
     def preview(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The first n held-out items (each domain's first n when unpaired): the same inputs at every epoch."""
         data = self.held_out if self.held_out is not None else self
         n = min(n, len(data.a), len(data.b) if data.b is not None else n)
         if data.b is None:
-            return _scaled(data.a[:n]), data.domain[:n]
-        return _scaled(data.a[:n]), _scaled(data.b[:n])
+            return to_unit_range(data.a[:n]), data.domain[:n]
+        return to_unit_range(data.a[:n]), to_unit_range(data.b[:n])
 
 
 def from_translation_data(data, seed: int = 0, held_out=None) -> TranslationDataset:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from gankit.data.dataset import to_unit_range
 from gankit.errors import GankitError
 from gankit.recipes import forward
 
@@ -51,7 +52,7 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
             raise GankitError(f"image {p} cannot be read: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
                 from None
     x = torch.stack(arrays).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
-    return x.float().div(127.5).sub(1)
+    return to_unit_range(x)
 
 
 def has_encoder(run) -> bool:

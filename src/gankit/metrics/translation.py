@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
+from gankit.data.dataset import to_unit_range
 from gankit.errors import GankitError
 from gankit.metrics.classifier import IMAGE_SHAPE, Classifier
 from gankit.metrics.distances import frechet_distance
@@ -204,7 +205,7 @@ def _one_direction(run, data, direction: str, classifier_name: str | None, n: in
                    measure) -> dict[str, float]:
     source, target = (data.a, data.b) if direction == "AtoB" else (data.b, data.a)
     labels, target_labels = (data.a_labels, data.b_labels) if direction == "AtoB" else (data.b_labels, data.a_labels)
-    source, target = _scaled(source[:n]), _scaled(target[:n])
+    source, target = to_unit_range(source[:n]), to_unit_range(target[:n])
     fake = run.translate(source, direction=direction)
     out = {}
     classifier = None if classifier_name is None else domain_classifier(classifier_name)
@@ -228,8 +229,8 @@ def _many_domains(run, data, classifier_name: str | None, n: int | None, measure
     out = {}
     for t, name in enumerate(data.domains):
         source = (data.a_domain != t).nonzero().flatten()[:n]
-        real = _scaled(data.a[data.a_domain == t][:n])
-        fake = run.translate(_scaled(data.a[source]), to=t)
+        real = to_unit_range(data.a[data.a_domain == t][:n])
+        fake = run.translate(to_unit_range(data.a[source]), to=t)
         if labelled:
             out[f"label_preservation_to_{name}"] = label_preservation(fake, data.a_labels[source], digits)
             out[f"domain_accuracy_to_{name}"] = label_preservation(fake, torch.full((len(fake),), t), styles)
@@ -240,9 +241,5 @@ def _many_domains(run, data, classifier_name: str | None, n: int | None, measure
         if values:
             out[key] = sum(values) / len(values)
     if labelled:
-        out["real_accuracy"] = label_preservation(_scaled(data.a[:n]), data.a_labels[:n], digits)
+        out["real_accuracy"] = label_preservation(to_unit_range(data.a[:n]), data.a_labels[:n], digits)
     return out
-
-
-def _scaled(x: torch.Tensor) -> torch.Tensor:
-    return x.float() / 127.5 - 1  # uint8 -> [-1, 1], as gankit.data.Dataset.batch

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
+from gankit.data.dataset import to_unit_range
 from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.serve import game as gamelib
@@ -234,7 +235,7 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
     @app.post("/api/inpaint", summary="Fill the hole of a held-out image (Yeh et al. 2017, the fast variant)")
     async def inpaint(body: InpaintRequest):
         served = catalog.get(body.run, "image")
-        original = inpaint_real(served, body.index).float().div(127.5).sub(1)[None]
+        original = to_unit_range(inpaint_real(served, body.index))[None]
         mask = decode_mask(body.mask, served.run.data_shape[-1])
 
         def fill() -> dict:
