@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
@@ -31,6 +29,8 @@ from scipy import stats
 from gankit.config import load_config
 from gankit.data.labels import few_label_split, train_test_split
 from gankit.fewlabels import SETS, augmentation_sets, classifier_accuracy, generate_labelled, train_conditional_gan
+
+import record  # benchmarks/record.py
 
 CLASSIFIER_PRESETS = {"digits": "digits-supervised", "fashion-mnist": "fashion-supervised"}
 
@@ -121,9 +121,9 @@ def main() -> None:
                         "--json files (runs of the same settings, e.g. seeds run in parallel)")
     args = parser.parse_args()
     if args.merge:
-        records = [json.loads(Path(f).read_text()) for f in args.merge]
-        vars(args).update({k: v for k, v in records[0]["args"].items() if k not in ("merge", "json")})
-        print(table([row for r in records for row in r["rows"]], args))
+        saved, rows = record.load(args.merge)
+        vars(args).update({k: v for k, v in saved.items() if k not in ("merge", "json")})
+        print(table(rows, args))
         return
     torch.set_num_threads(1)
     rows = []
@@ -134,10 +134,7 @@ def main() -> None:
     print()
     print(table(rows, args))
     if args.json:
-        record = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
-                  "torch": torch.__version__, "args": vars(args), "rows": rows}
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+        record.save(args.json, args, rows)
 
 
 if __name__ == "__main__":

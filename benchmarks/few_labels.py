@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
 from gankit.config import load_config
+from gankit.files import atomic_path
 from gankit.training import Trainer
+
+import record  # benchmarks/record.py
 
 METHODS = ("ssl", "supervised", "finetune")
 PRESETS = {"digits": "digits", "fashion-mnist": "fashion"}  # data set -> preset prefix
@@ -53,7 +54,7 @@ def one_seed(method: str, args, seed: int, root: Path) -> dict:
         trainer = train(f"{prefix}-{method}", run, common + [f"train.steps={args.steps}"])
     recipe = trainer.recipe
     accuracy = recipe.accuracy(recipe.test)
-    return {"method": method, "seed": seed, "accuracy": accuracy, "errors": round((1 - accuracy) * len(recipe.test)),
+    return {"method": method, "labels_per_class": args.labels_per_class, "seed": seed, "accuracy": accuracy, "errors": round((1 - accuracy) * len(recipe.test)),
             "test_size": len(recipe.test), "seconds": round(time.perf_counter() - start, 1)}
 
 
@@ -85,6 +86,45 @@ def table(rows: list[dict], args) -> str:
     return "\n".join(lines)
 
 
+def curve(rows: list[dict], path: str) -> str:
+    """Mean test accuracy ± std over seeds against the number of labels (all classes together), per method."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    classes = 10
+    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
+    counts = sorted({r["labels_per_class"] for r in rows})
+    lines = [f"{'labels':>6} " + " ".join(f"{m + ' % (seeds)':>24}" for m in methods)]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for method in methods:
+        points = []
+        for k in counts:
+            acc = [100 * r["accuracy"] for r in rows if r["method"] == method and r["labels_per_class"] == k]
+            if acc:
+                points.append((k * classes, statistics.mean(acc), statistics.stdev(acc) if len(acc) > 1 else 0.0,
+                               len(acc)))
+        xs, means, stds, _ = zip(*points)
+        ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=method)
+    for k in counts:
+        cells = []
+        for method in methods:
+            acc = [100 * r["accuracy"] for r in rows if r["method"] == method and r["labels_per_class"] == k]
+            cells.append(f"{mean_std(acc) + f' ({len(acc)})' if acc else '-':>24}")
+        lines.append(f"{k * classes:>6} " + " ".join(cells))
+    ax.set_xscale("log")
+    ax.set_xticks([k * classes for k in counts], [str(k * classes) for k in counts])
+    ax.set_xlabel("labelled images (balanced over the classes)")
+    ax.set_ylabel("test accuracy %")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=sorted(PRESETS), default="digits")
@@ -101,11 +141,16 @@ def main() -> None:
     parser.add_argument("--json", help="also write every seed's figures to this file")
     parser.add_argument("--merge", nargs="+", metavar="JSON", help="train nothing: one table of the seeds in these "
                         "--json files (runs of the same settings, e.g. seeds run in parallel)")
+    parser.add_argument("--curve", metavar="PNG", help="with --merge of files with different --labels-per-class: "
+                        "test accuracy against the number of labels, one line per method, drawn to PNG and printed")
     args = parser.parse_args()
+    if args.merge and args.curve:
+        _, rows = record.load(args.merge)
+        print(curve(rows, args.curve))
+        return
     if args.merge:
-        records = [json.loads(Path(f).read_text()) for f in args.merge]
-        rows = [row for r in records for row in r["rows"]]
-        vars(args).update({k: records[0]["args"][k] for k in ("data", "labels_per_class", "steps", "gan_steps")})
+        saved, rows = record.load(args.merge)
+        vars(args).update({k: saved[k] for k in ("data", "labels_per_class", "steps", "gan_steps")})
         args.seeds = sorted({row["seed"] for row in rows})
         args.methods = [m for m in METHODS if any(row["method"] == m for row in rows)]
         print(table(rows, args))
@@ -121,10 +166,7 @@ def main() -> None:
     print()
     print(table(rows, args))
     if args.json:
-        record = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
-                  "torch": torch.__version__, "args": vars(args), "rows": rows}
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+        record.save(args.json, args, rows)
 
 
 if __name__ == "__main__":

@@ -130,11 +130,10 @@ def _native_shape(folder: str) -> tuple[int, int, int]:
     """(channels, height, width) of the first image of a folder, as stored (before any resizing)."""
     from PIL import Image
 
-    from gankit.data.folder import EXTENSIONS
+    from gankit.data.folder import EXTENSIONS, list_images
 
     root = Path(folder)
-    first = next((p for p in sorted(root.rglob("*")) if p.suffix.lower() in EXTENSIONS and p.is_file()), None) \
-        if root.is_dir() else None
+    first = next(iter(list_images(root)), None) if root.is_dir() else None
     if first is None:
         raise GankitError(f"folder '{folder}' has no images (looked for {', '.join(EXTENSIONS)})")
     try:

@@ -38,7 +38,7 @@ def input_shape(run, direction: str) -> tuple[int, int]:
 
 
 def image_files(path: Path) -> tuple[list[Path], Path]:
-    from gankit.data.folder import EXTENSIONS
+    from gankit.data.folder import EXTENSIONS, list_images
 
     if path.is_file():
         if path.suffix.lower() not in EXTENSIONS:
@@ -46,8 +46,7 @@ def image_files(path: Path) -> tuple[list[Path], Path]:
         return [path], path.parent
     if not path.is_dir():
         raise GankitError(f"{path} does not exist")
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file()
-                   and not p.name.startswith("."))
+    files = list_images(path)
     if not files:
         raise GankitError(f"folder {path} has no images (looked for {', '.join(EXTENSIONS)})")
     return files, path
@@ -57,18 +56,15 @@ def read_images(files: list[Path], channels: int, size: int):
     """uint8 files -> float (N, C, size, size) in [-1, 1]; an unreadable file is a one-line error."""
     import numpy as np
     import torch
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     from gankit.data.dataset import to_unit_range
-    from gankit.data.folder import MODES
+    from gankit.data.folder import MODES, decode_image
 
     out = np.empty((len(files), size, size, channels), dtype=np.uint8)
     for i, f in enumerate(files):
         try:
-            with Image.open(f) as image:
-                image = ImageOps.exif_transpose(image).convert(MODES[channels])
-                out[i] = np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.BICUBIC)).reshape(
-                    size, size, channels)
+            out[i] = decode_image(f, size, MODES[channels]).reshape(size, size, channels)
         except (OSError, ValueError, Image.DecompressionBombError):
             raise GankitError(f"image {f} cannot be read; remove or fix it") from None
     return to_unit_range(torch.from_numpy(out).permute(0, 3, 1, 2))

@@ -21,13 +21,18 @@ EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 MODES = {1: "L", 3: "RGB"}  # channels -> Pillow mode
 
 
+def list_images(folder: Path) -> list[Path]:
+    """The image files under `folder`, searched recursively, in sorted order (perhaps none)."""
+    # Names starting with "." are skipped: macOS leaves "._photo.jpg" metadata files that are not images.
+    return sorted(p for p in folder.rglob("*")
+                  if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
+
+
 def image_files(root: Path) -> list[Path]:
     """The image files under `root`, searched recursively, in sorted order; an error if there are none."""
     if not root.is_dir():
         raise GankitError(f"data folder '{root}' {'is not a folder' if root.exists() else 'does not exist'}")
-    # Names starting with "." are skipped: macOS leaves "._photo.jpg" metadata files that are not images.
-    files = sorted(p for p in root.rglob("*")
-                   if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
+    files = list_images(root)
     if not files:
         raise GankitError(f"data folder '{root}' has no images (looked for {', '.join(EXTENSIONS)})")
     return files
@@ -50,7 +55,7 @@ def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) ->
 
     def decode_into(i: int) -> bool:
         try:
-            pixels[i] = _decode(files[i], image_size, MODES[channels]).reshape(image_size, image_size, channels)
+            pixels[i] = decode_image(files[i], image_size, MODES[channels]).reshape(image_size, image_size, channels)
             return True
         except Exception:  # a corrupt file can fail anywhere inside a decoder; it only has to be skipped
             return False
@@ -68,7 +73,7 @@ def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) ->
     return Dataset(x, y, classes, "folder")
 
 
-def _decode(path: Path, size: int, mode: str) -> np.ndarray:
+def decode_image(path: Path, size: int, mode: str) -> np.ndarray:
     with Image.open(path) as image:
         image.draft(mode, (size, size))  # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that still covers `size`
         image = ImageOps.exif_transpose(image).convert(mode)  # phone photos are stored sideways plus an EXIF tag

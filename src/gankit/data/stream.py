@@ -22,7 +22,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from gankit.data.dataset import to_unit_range
-from gankit.data.folder import MODES, _decode, folder_labels, image_files
+from gankit.data.folder import MODES, decode_image, folder_labels, image_files
 from gankit.errors import GankitError
 
 GIB = 2**30
@@ -45,7 +45,7 @@ class _Images(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         s, c = self.image_size, self.channels
         try:
-            pixels = _decode(self.files[i], s, MODES[c]).reshape(s, s, c)
+            pixels = decode_image(self.files[i], s, MODES[c]).reshape(s, s, c)
         except Exception:  # a corrupt file can fail anywhere inside a decoder
             return None, str(self.files[i])
         return torch.from_numpy(np.array(pixels)).permute(2, 0, 1), i  # a copy: decoded arrays are read-only

@@ -39,7 +39,7 @@ from safetensors.torch import load_file
 from scipy import ndimage
 
 from gankit.data.digits import load_digits
-from gankit.data.folder import EXTENSIONS, MODES
+from gankit.data.folder import EXTENSIONS, MODES, list_images
 from gankit.data.load import _chunked, _resize, _to_gray
 from gankit.data.photos import photo_patches
 from gankit.errors import GankitError
@@ -214,14 +214,8 @@ BUILDERS = {"edges2digits": _edges2digits, "digits2colour": _digits2colour, "col
 
 # ------------------------------------------------------------------------------------------------ folder layouts --
 
-def _images_in(folder: Path) -> list[Path]:
-    # Names starting with "." are skipped: macOS leaves "._photo.jpg" metadata files that are not images.
-    return sorted(p for p in folder.rglob("*")
-                  if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
-
-
 def _need_images(folder: Path) -> list[Path]:
-    files = _images_in(folder)
+    files = list_images(folder)
     if not files:
         raise GankitError(f"folder '{folder}' has no images (looked for {', '.join(EXTENSIONS)})")
     return files

@@ -36,7 +36,7 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
     """Image files -> (N, C, H, W) in [-1, 1] at the run's size and channels (scaled and center-cropped)."""
     from PIL import Image
 
-    from gankit.data.folder import EXTENSIONS, MODES, _decode
+    from gankit.data.folder import EXTENSIONS, MODES, decode_image
 
     run.require_image_generator("read images for")
     channels, size = run.data_shape[0], run.data_shape[-1]
@@ -47,7 +47,7 @@ def read_images(paths: list[str | Path], run) -> torch.Tensor:
         if p.suffix.lower() not in EXTENSIONS:
             raise GankitError(f"{p} is not an image file (looked for {', '.join(EXTENSIONS)})")
         try:
-            arrays.append(torch.from_numpy(_decode(p, size, MODES[channels]).copy()))
+            arrays.append(torch.from_numpy(decode_image(p, size, MODES[channels]).copy()))
         except (OSError, ValueError, Image.DecompressionBombError) as e:  # damaged, or a decompression bomb
             raise GankitError(f"image {p} cannot be read: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
                 from None

@@ -20,7 +20,7 @@ from typing import Literal
 
 import torch
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
@@ -34,7 +34,9 @@ from gankit.serve.catalog import Catalog
 from gankit.serve.pictures import decode_mask, grid_bytes, png_bytes
 from gankit.serve.pool import Busy, Pool
 
-PAGES = ("sample", "walk", "game", "lab", "inpaint")
+# page -> its title in the header; each page's body is gankit/serve/pages/<page>.html, its script static/<page>.js.
+PAGES = {"sample": "This digit does not exist", "walk": "Latent walk", "game": "Which is real?", "lab": "Live lab",
+         "inpaint": "Inpaint"}
 MAX_SEED = 2**32 - 1          # seeds travel in URLs and JavaScript numbers
 MAX_GRID = 64
 MAX_SCALE = 16
@@ -86,6 +88,38 @@ def static_dir() -> Path:
     return Path(str(resources.files("gankit.serve").joinpath("static")))
 
 
+HERE = ' class="here"'
+
+
+def page_html(page: str) -> str:
+    """A whole page: the shared head and header (this page's link marked), the page's own body, its scripts."""
+    body = resources.files("gankit.serve").joinpath("pages", f"{page}.html").read_text(encoding="utf-8")
+    links = "\n".join(f'    <a href="/{name}"{HERE if name == page else ""}>{title}</a>' for name, title in PAGES.items())
+    title = PAGES.get(page, "gankit")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title} · gankit</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+  <header>
+    <strong><a href="/">gankit</a></strong>
+{links}
+    <a href="/docs">API</a>
+  </header>
+  <main>
+{body}  </main>
+  <script src="/static/common.js"></script>
+  <script src="/static/{page}.js"></script>
+</body>
+</html>
+"""
+
+
 def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, queue: int = 64,
                max_lab_sessions: int = 4, device: str = "cpu") -> FastAPI:
     """The app serving `runs` (run folders); game results go to `data_dir`/results.sqlite3."""
@@ -116,13 +150,10 @@ def create_app(runs: list[str | Path], data_dir: str | Path, workers: int = 2, q
     # -- pages -------------------------------------------------------------------------------------------------------
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
 
-    @app.get("/", include_in_schema=False)
-    def index():
-        return FileResponse(static_dir() / "index.html")
-
+    pages = {page: page_html(page) for page in ("index", *PAGES)}
+    app.add_api_route("/", lambda: HTMLResponse(pages["index"]), include_in_schema=False)
     for page in PAGES:
-        app.add_api_route(f"/{page}", lambda page=page: FileResponse(static_dir() / f"{page}.html"),
-                          include_in_schema=False)
+        app.add_api_route(f"/{page}", lambda page=page: HTMLResponse(pages[page]), include_in_schema=False)
 
     # -- runs, samples, the latent walk ------------------------------------------------------------------------------
     @app.get("/api/runs", summary="The runs this server offers")
