@@ -52,7 +52,7 @@ def test_streamed_subset_picks_the_in_memory_items(folder):
 
 def test_listing_the_folder_decodes_nothing(folder, monkeypatch):
     calls = []
-    monkeypatch.setattr(gankit.data.folder, "_decode", lambda *a: calls.append(a))
+    monkeypatch.setattr(gankit.data.folder, "decode_image", lambda *a: calls.append(a))
     load_dataset("folder", root=folder, image_size=16, memory_budget=0)
     assert calls == []  # the first batch waits for a listing of names, never for a pass over the pixels
 
