@@ -63,6 +63,9 @@ VARIANTS = {
     # the architecture: SNGAN's residual nets against sn-hinge's DCGAN with the same D normalisation and loss
     "resnet-sn-hinge": ["model.arch=sngan-resnet", "model.d_norm=spectral", "train.loss=hinge",
                         "train.label_smoothing=0"],
+    # combinations of the single changes that helped most on seed 0 (docs/quality.md)
+    "r1-ema": ["train.r1=0.2", "train.ema=0.99"],
+    "r1-ada-ema": ["train.r1=0.2", "train.augment=ada", "train.ema=0.99"],
 }
 METRICS = ("fid", "kid", "pr", "coverage")
 COLUMNS = [("fid", "FID", 2), ("kid", "KID", 3), ("precision", "precision", 3), ("recall", "recall", 3),
@@ -126,7 +129,8 @@ def print_table(runs: list[dict], floor: dict, args, minutes: float, seconds: di
     print(f"\nquality per minute, {args.dataset} ({BASE[args.dataset]} + one change), {minutes:g} min budget, "
           f"seeds {args.seeds}, {args.n} samples; {time.strftime('%Y-%m-%d')}, {platform.machine()} "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}")
-    header = f"| {'variant':12} | steps | s/step | train s | " + " | ".join(title for _, title, _ in COLUMNS) + " |"
+    header = (f"| {'variant':12} | seeds | steps | s/step | train s | "
+              + " | ".join(title for _, title, _ in COLUMNS) + " |")
     print(header)
     print("|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|")
     for variant in args.variants.split(","):
@@ -134,9 +138,9 @@ def print_table(runs: list[dict], floor: dict, args, minutes: float, seconds: di
         if not rs:
             continue
         cells = [summarise([r[key] for r in rs], digits) for key, _, digits in COLUMNS]
-        print(f"| {variant:12} | {rs[0]['steps']} | {seconds[variant]:.3f} | "
+        print(f"| {variant:12} | {len(rs)} | {rs[0]['steps']} | {seconds[variant]:.3f} | "
               f"{summarise([r['train_s'] for r in rs], 0)} | " + " | ".join(cells) + " |")
-    print(f"| {'real vs real':12} | | | | " + " | ".join(
+    print(f"| {'real vs real':12} | | | | | " + " | ".join(
         f"{floor[key]:.{digits}f}" if key in floor else "-" for key, _, digits in COLUMNS) + " |")
     if args.dataset == "digits":
         print("goals (issue 14): " + ", ".join(f"{key} {op} {value}" for key, (op, value) in GOALS.items()))
@@ -175,6 +179,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--curve-points", type=int, default=10, help="evaluations during a --curve run")
     parser.add_argument("--out", type=Path, help="keep the run folders here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write every run's numbers here, updated after each run")
+    parser.add_argument("--steps-from", type=Path, metavar="JSON", help="take each variant's steps from an earlier "
+                        "--json (its timing run) instead of timing it again: more seeds of the same budget, which "
+                        "may then run beside other work, since only the wall-clock column depends on it")
+    parser.add_argument("--time-only", action="store_true", help="only the timing runs: write each variant's steps "
+                        "and seconds per step to --json, for --steps-from (time quietly, then train beside other work)")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON", help="train nothing: one table of the runs "
+                        "in these --json files (e.g. seeds run at different times)")
     args = parser.parse_args(argv)
     minutes = args.minutes if args.minutes is not None else DEFAULT_MINUTES[args.dataset]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -182,23 +193,46 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [v for v in [*variants, *curve] if v not in VARIANTS]
     if unknown or not seeds or minutes <= 0:
         parser.error(f"unknown variant {', '.join(unknown)}" if unknown else "give --seeds and a positive --minutes")
+    if args.merge:
+        runs = [r for f in args.merge for r in json.loads(f.read_text())]
+        seconds = {r["variant"]: r["s_per_step"] for r in runs}
+        args.seeds = ",".join(map(str, sorted({r["seed"] for r in runs})))
+        if args.variants == parser.get_default("variants"):
+            args.variants = ",".join(dict.fromkeys(r["variant"] for r in runs))
+        print_table(runs, real_vs_real(args.dataset, args.n), args, minutes, seconds)
+        print_curves(runs, seconds)
+        return
     runs: list[dict] = []
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="gankit-quality-") as tmp:
         folder = args.out or Path(tmp)
+        earlier = {r["variant"]: r for r in json.loads(args.steps_from.read_text())} if args.steps_from else {}
         for variant in variants:
-            seconds[variant] = seconds_per_step(args.dataset, variant, args.threads, args.timing_steps, Path(tmp))
-            steps = max(1, math.floor(minutes * 60 / seconds[variant]))
+            if variant in earlier:
+                seconds[variant] = earlier[variant]["s_per_step"]
+                steps = earlier[variant]["steps"]
+            else:
+                seconds[variant] = seconds_per_step(args.dataset, variant, args.threads, args.timing_steps, Path(tmp))
+                steps = max(1, math.floor(minutes * 60 / seconds[variant]))
             print(f"{variant}: {seconds[variant]:.4f} s per step -> {steps} steps in {minutes:g} min",
                   file=sys.stderr, flush=True)
+            if args.time_only:
+                runs.append({"dataset": args.dataset, "variant": variant, "steps": steps,
+                             "s_per_step": seconds[variant]})
+                if args.json:
+                    write_text(args.json, json.dumps(runs, indent=1))
+                continue
             for seed in seeds:
                 r = train_and_measure(args.dataset, variant, seed, steps, args, folder, variant in curve)
+                r["s_per_step"] = seconds[variant]
                 runs.append(r)
                 print(f"  seed {seed}: {r['train_s']:.0f} s, FID {r['fid']:.2f}, KID {r['kid']:.3f}, "
                       f"precision {r['precision']:.3f}, recall {r['recall']:.3f}, {r['classes']:.0f} classes, "
                       f"class KL {r['class_kl']:.4f}", file=sys.stderr, flush=True)
                 if args.json:
                     write_text(args.json, json.dumps(runs, indent=1))
+        if args.time_only:
+            return
         floor = real_vs_real(args.dataset, args.n)
     print_table(runs, floor, args, minutes, seconds)
     print_curves(runs, seconds)
