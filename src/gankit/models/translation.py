@@ -216,7 +216,7 @@ class StarGANGenerator(nn.Module):
             c //= 2
         layers += [nn.Conv2d(c, channels, 7, 1, 3, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        init_weights(self)
+        # PyTorch's default init: the StarGAN authors' code sets none (pix2pix's and CycleGAN's use N(0, 0.02))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         x, (h, w) = _pad_to(x, 4)
@@ -240,7 +240,7 @@ class StarGANDiscriminator(nn.Module):
         self.body = nn.Sequential(*layers)
         self.src = nn.Conv2d(c_in, 1, 3, 1, 1, bias=False)
         self.cls = nn.Conv2d(c_in, num_domains, size, bias=False)
-        init_weights(self)
+        # PyTorch's default init: the StarGAN authors' code sets none (pix2pix's and CycleGAN's use N(0, 0.02))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(x)
