@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gankit train --preset digits-dcgan
+	$(BIN)/gankit train
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -35,9 +35,10 @@ clean-venv:
 # and the 25-mode grid of preset toy-grid-r1.
 readme-images: $(STAMP)
 	rm -rf runs/readme
-	$(BIN)/gankit train --preset digits-dcgan --out runs/readme --quiet
-	$(BIN)/gankit sample runs/readme --n 100 --seed 0 --scale 2 --force --out docs/images/digits-dcgan-final.png
-	cp runs/readme/curves.png docs/images/digits-dcgan-curves.png
+	$(BIN)/gankit train --out runs/readme --quiet
+	$(BIN)/gankit sample runs/readme --n 100 --seed 0 --scale 2 --force --out docs/images/digits-default-final.png
+	cp runs/readme/curves.png docs/images/digits-default-curves.png
+	$(BIN)/gankit eval runs/readme
 	rm -rf runs/readme-grid
 	$(BIN)/gankit train --preset toy-grid-r1 --out runs/readme-grid --quiet
 	cp runs/readme-grid/samples/final.png docs/images/toy-grid-r1-final.png

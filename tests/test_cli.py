@@ -222,7 +222,9 @@ def test_train_and_lab_print_json_with_json(tmp_path, capsys):
     assert main(["presets", "--json"]) == 0
     presets = {p["preset"]: p for p in json.loads(capsys.readouterr().out)}
     assert presets["digits-dcgan"]["length"] == "30 epochs"
-    assert presets["digits-dcgan"]["description"].startswith("The default: a DCGAN (Radford et al. 2016)")
+    assert presets["digits-dcgan"]["description"].startswith("The classic DCGAN (Radford et al. 2016)")
+    assert presets["digits-dcgan-r1"]["length"] == "41 epochs"
+    assert presets["digits-dcgan-r1"]["description"].startswith("The default: the DCGAN of digits-dcgan")
 
 
 def test_a_config_naming_a_path_as_its_preset_is_refused(tmp_path, capsys):

@@ -10,7 +10,7 @@ from pathlib import Path
 from gankit.commands import options
 from gankit.errors import GankitError
 
-DEFAULT_PRESET = "digits-dcgan"
+DEFAULT_PRESET = "digits-dcgan-r1"
 FEW_STEPS = 1000  # the default digits run takes 2340 steps to draw recognisable digits of every class
 
 
