@@ -40,8 +40,6 @@ VARIANTS = {
     "minimax": ["train.loss=minimax", "train.r1=0"],
     "wgan-gp": ["train.loss=wgan-gp", "train.r1=0", "train.beta2=0.9"],
     "pacgan4": ["train.r1=0", "model.pack=4"],
-    # issue 14's ideas on the toys: an exponential moving average of G's weights, for sharper modes
-    "nonsaturating+r1+ema": ["train.ema=0.999"],
 }
 PRESETS = {"ring8": "toy-ring-r1", "grid25": "toy-grid-r1"}
 # (modes, % high quality, reverse KL) as published; reverse KL left out (not checked against the papers here).
