@@ -72,3 +72,19 @@ def test_stargan_D_has_a_patch_head_and_a_domain_head():
 def test_images_below_the_smallest_size_are_refused_in_one_line():
     with pytest.raises(GankitError, match="at least 16x16"):
         UNetGenerator(1, 1, 8)
+
+
+def test_stargan_starts_from_pytorch_s_init_and_the_others_from_n_0_0_02():
+    """The authors' code: pix2pix and CycleGAN draw conv weights from N(0, 0.02); StarGAN's sets no init, so its nets
+    start from PyTorch's default (uniform, std 1/sqrt(3 fan_in)). From N(0, 0.02) StarGAN's unnormalised D passes
+    almost no gradient back to its input at first (docs/translation.md, "What held StarGAN back")."""
+    torch.manual_seed(0)
+    width = 64
+    first = {"patchgan": PatchGANDiscriminator(3, width=width).net[0], "resnet": ResNetGenerator(3, 3, width).net[1],
+             "stargan D": StarGANDiscriminator(3, 5, 28, width).body[0],
+             "stargan G": StarGANGenerator(3, 5, width).net[0]}
+    for name, conv in first.items():
+        assert isinstance(conv, torch.nn.Conv2d), name
+        fan_in = conv.weight[0].numel()
+        expected = 0.02 if name in ("patchgan", "resnet") else (3 * fan_in) ** -0.5
+        assert conv.weight.std().item() == pytest.approx(expected, rel=0.1), name

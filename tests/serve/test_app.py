@@ -163,7 +163,12 @@ def test_the_pages_ship_in_the_package_and_fetch_nothing_from_elsewhere(client):
         assert response.status_code == 200 and "text/html" in response.headers["content-type"]
         for asset in re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", response.text):
             assert client.get(asset).status_code == 200
-    for path in static_dir().iterdir():
+        # one shared header: every page links every other, and marks its own link (the index marks none)
+        header = response.text[response.text.index("<header>"):response.text.index("</header>")]
+        assert re.findall(r'<a href="/([a-z]+)"', header) == [*PAGES, "docs"]
+        assert re.findall(r'<a href="/([a-z]+)" class="here">', header) == ([page] if page else [])
+        assert f'<script src="/static/{page or "index"}.js">' in response.text
+    for path in [*static_dir().iterdir(), *(static_dir().parent / "pages").iterdir()]:
         assert not re.search(r"https?://", path.read_text()), f"{path.name} names another site"
 
 
