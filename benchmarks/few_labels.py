@@ -24,7 +24,6 @@ from pathlib import Path
 import torch
 
 from gankit.config import load_config
-from gankit.files import atomic_path
 from gankit.training import Trainer
 
 import record  # benchmarks/record.py
@@ -92,36 +91,30 @@ def curve(rows: list[dict], path: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gankit.lab.output import save_figure
+
     classes = 10
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
     counts = sorted({r["labels_per_class"] for r in rows})
-    lines = [f"{'labels':>6} " + " ".join(f"{m + ' % (seeds)':>24}" for m in methods)]
+    accuracy = {(m, k): [100 * r["accuracy"] for r in rows if r["method"] == m and r["labels_per_class"] == k]
+                for m in methods for k in counts}
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for method in methods:
-        points = []
-        for k in counts:
-            acc = [100 * r["accuracy"] for r in rows if r["method"] == method and r["labels_per_class"] == k]
-            if acc:
-                points.append((k * classes, statistics.mean(acc), statistics.stdev(acc) if len(acc) > 1 else 0.0,
-                               len(acc)))
-        xs, means, stds, _ = zip(*points)
-        ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, label=method)
-    for k in counts:
-        cells = []
-        for method in methods:
-            acc = [100 * r["accuracy"] for r in rows if r["method"] == method and r["labels_per_class"] == k]
-            cells.append(f"{mean_std(acc) + f' ({len(acc)})' if acc else '-':>24}")
-        lines.append(f"{k * classes:>6} " + " ".join(cells))
+        points = [(k * classes, acc) for k in counts if (acc := accuracy[method, k])]
+        ax.errorbar([x for x, _ in points], [statistics.mean(acc) for _, acc in points],
+                    yerr=[statistics.stdev(acc) if len(acc) > 1 else 0.0 for _, acc in points],
+                    marker="o", capsize=3, label=method)
     ax.set_xscale("log")
     ax.set_xticks([k * classes for k in counts], [str(k * classes) for k in counts])
     ax.set_xlabel("labelled images (balanced over the classes)")
     ax.set_ylabel("test accuracy %")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
+    lines = [f"{'labels':>6} " + " ".join(f"{m + ' % (seeds)':>24}" for m in methods)]
+    for k in counts:
+        cells = [f"{mean_std(acc) + f' ({len(acc)})' if (acc := accuracy[m, k]) else '-':>24}" for m in methods]
+        lines.append(f"{k * classes:>6} " + " ".join(cells))
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from gankit.files import write_text
 
 def save(path: str | Path, args, rows: list[dict]) -> None:
     record = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.machine(),
-              "torch": torch.__version__, "args": {k: v for k, v in vars(args).items()}, "rows": rows}
+              "torch": torch.__version__, "args": dict(vars(args)), "rows": rows}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_text(Path(path), json.dumps(record, indent=2, default=str) + "\n")
 
