@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F_
 from torch import nn
 
+from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss
@@ -67,7 +68,7 @@ class ImagePool(nn.Module):
         return out
 
 
-class CycleGANRecipe:
+class CycleGANRecipe(Translator):
     z_dim = None
     num_classes = 0
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.recipes.base import Sampler, HasDiscriminator
 from gankit.augment import AdaptiveAugment, build_augment
 from gankit.config import Config, ModelConfig, TrainConfig
 from gankit.errors import GankitError
@@ -85,7 +86,7 @@ def split_logits(out) -> tuple[torch.Tensor, torch.Tensor | None]:
     return out if isinstance(out, tuple) else (out, None)
 
 
-class GANRecipe:
+class GANRecipe(Sampler, HasDiscriminator):
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu", z_dim: int | None = None):
         self.train = t = train if train is not None else TrainConfig()

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss
@@ -31,7 +32,7 @@ from gankit.recipes.translation import (adams, build_generator, check_images, ev
                                         table, two_shapes)
 
 
-class Pix2PixRecipe:
+class Pix2PixRecipe(Translator):
     z_dim = None       # no z: G maps an image to an image
     num_classes = 0
 

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.recipes.base import Sampler, Classifier, HasDiscriminator
 from gankit.config import Config, TrainConfig
 from gankit.data import Dataset
 from gankit.errors import GankitError
@@ -62,7 +63,7 @@ def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tens
     return (real_features.mean(0) - fake_features.mean(0)).pow(2).mean()
 
 
-class SSLRecipe:
+class SSLRecipe(Sampler, Classifier, HasDiscriminator):
     """Build it from your own nets, `SSLRecipe(G, D, labelled, test, train_config, device)`: D maps images to
     (class logits (N, K), features (N, F)); labelled and test are Datasets with labels. Or from a config,
     `SSLRecipe.from_config(...)`, which loads the labelled and test sets on first use."""

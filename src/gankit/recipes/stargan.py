@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss, gradient_penalty
@@ -28,7 +29,7 @@ from gankit.models.translation import StarGANDiscriminator, StarGANGenerator
 from gankit.recipes.translation import adams, check_images, evaluating, frozen, in_batches, table
 
 
-class StarGANRecipe:
+class StarGANRecipe(Translator):
     z_dim = None
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,

@@ -22,6 +22,7 @@ from functools import cached_property
 
 from torch import nn
 
+from gankit.recipes.base import Sampler, Encoder
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.models.vae import Decoder, build_vae
@@ -60,7 +61,7 @@ def reconstruction_nll(decoder, z: torch.Tensor, x: torch.Tensor) -> torch.Tenso
     return nll.flatten(1).sum(dim=1)
 
 
-class VAERecipe:
+class VAERecipe(Sampler, Encoder):
     """Build it from your own nets, `VAERecipe(encoder, decoder, train_config, device)`: the encoder maps x to
     (mu, logvar) of q(z|x); the decoder is a gankit.models.vae.Decoder (its `logits(z)` and `likelihood`)."""
 

@@ -1,0 +1,200 @@
+"""The recipe contract in code: what every recipe is (`Recipe`), what some can do (the capabilities), and the one
+owner of the step mechanics (`update`, `frozen`, `evaluating`, `adam`).
+
+A recipe is one model family's training step. The trainer owns the loop and knows no family: it builds the recipe
+from the config (`from_config`), asks it for its data (`load_data`), calls `train_step` once per real minibatch,
+checkpoints `modules` and `optimizers`, and saves the `progress_pictures` it draws. Everything a caller may want
+beyond that is a capability, a class the recipe inherits, so a caller asks `isinstance(recipe, Translator)` and a run
+without the capability refuses in one line (`gankit.recipes.require`), never a `hasattr` probe.
+
+A recipe's own settings live in its config section, named as the recipe (`cyclegan:`, `ssl:`): the dataclass
+`Recipe.settings`, read as `cfg.section(name)`; `train:` keeps what every run shares (gankit.config).
+
+The step mechanics follow stylegan2-ada's training loop (module, optimizer, one block for zero_grad -> backward ->
+step) and pytorch/examples' "(1) Update D ... (2) Update G": a recipe computes its losses in named phases (d_step,
+g_step) and hands each to `update`; the other player is `frozen` while a loss flows through it; library calls that
+need eval mode use `evaluating`, which puts every net back in the mode it found it.
+"""
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from gankit.config import Config
+from gankit.errors import GankitError
+
+
+class Recipe(ABC):
+    """One model family's training step. Subclasses set `name` (its registry name and config section) and, if it
+    has settings of its own, `settings` (a dataclass: its config section's fields with their defaults)."""
+
+    name: ClassVar[str]
+    settings: ClassVar[type | None] = None
+    # Progress pictures: "image" data as grids (or tables), "points" as scatter plots; the trainer saves them.
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, cfg: Config, data_shape: tuple, num_classes: int, device) -> "Recipe":
+        """The recipe with its nets built as cfg says, for data items of data_shape with num_classes labels."""
+
+    @classmethod
+    def load_data(cls, cfg: Config):
+        """The training data this recipe's config names (a gankit.data.Dataset)."""
+        from gankit.data import load_training_data
+        return load_training_data(cfg)
+
+    @classmethod
+    def validate(cls, cfg: Config) -> None:
+        """One-line errors for settings this family cannot train with (ranges of its own section, relations)."""
+
+    @property
+    @abstractmethod
+    def modules(self) -> dict[str, nn.Module]:
+        """Everything whose weights a checkpoint holds."""
+
+    @property
+    @abstractmethod
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Everything whose state a checkpoint holds (made on first use)."""
+
+    @property
+    @abstractmethod
+    def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
+        """What the progress bar shows and curves.png draws: (panel title, {metric: label})."""
+
+    @abstractmethod
+    def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
+        """One step on one real minibatch; the values are detached 0-d tensors, logged under their keys."""
+
+    @abstractmethod
+    def progress_pictures(self, data, grid_size: int, seed: int) -> dict[str, tuple[torch.Tensor, int | None]]:
+        """The pictures of the current nets, {name: (images (N, C, H, W) or points (N, D), images per row)}; the
+        empty name is the main picture (samples/{epoch}.png), others are saved as samples/{name}-{epoch}.png. The same
+        inputs every time (seeded by `seed`, from their own generator): drawing consumes no training randomness."""
+
+
+# -- capabilities ---------------------------------------------------------------------------------------------------
+class Sampler(ABC):
+    """Draws data from noise: `sampler` maps z (N, z_dim) (and labels y, if num_classes) to data."""
+
+    z_dim: int
+    num_classes: int
+    can = "sample from a latent space"
+
+    @property
+    @abstractmethod
+    def sampler(self) -> nn.Module:
+        """The net that sampling, grids and the latent tools use (G, its moving average, a VAE's decoder)."""
+
+
+class Encoder(ABC):
+    """Maps data to its latent code: `encode(x) -> z` (a VAE's posterior mean)."""
+
+    can = "encode images into the latent space"
+
+    @abstractmethod
+    def encode(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+class Translator(ABC):
+    """Maps images to images: `translate(images, direction, to)`; `directions` are what it accepts."""
+
+    can = "translate images"
+    directions: tuple[str, ...] = ("AtoB",)
+
+    @abstractmethod
+    def translate(self, images: torch.Tensor, direction: str = "AtoB", to=None) -> torch.Tensor: ...
+
+
+class Classifier(ABC):
+    """Names the class of images: `classify(images) -> logits (N, K)`."""
+
+    can = "classify images"
+
+    @abstractmethod
+    def classify(self, images: torch.Tensor) -> torch.Tensor: ...
+
+
+class HasDiscriminator(ABC):
+    """Has a discriminator `D` over the data (logits), trained with loss `loss`: what inpainting's perceptual term
+    (Yeh et al. 2017) and the lab's pictures of D read."""
+
+    can = "judge images with a discriminator"
+    D: nn.Module
+    loss: str
+
+
+class Distributable(ABC):
+    """Trains on several processes (torchrun): `distribute(wrap, rank, size)` routes its forward passes through the
+    wrapped nets that `wrap(net)` returns (DDP), while `modules` stay the plain nets a checkpoint holds."""
+
+    can = "train on several processes"
+
+    @abstractmethod
+    def distribute(self, wrap, rank: int, size: int, sync_bn: bool) -> None: ...
+
+
+CAPABILITIES = (Sampler, Encoder, Translator, Classifier, HasDiscriminator, Distributable)
+
+
+# -- step mechanics -------------------------------------------------------------------------------------------------
+def update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> torch.Tensor:
+    """One optimiser step on `loss`: zero_grad -> backward -> step. Returns the loss, detached, for the log."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+@contextlib.contextmanager
+def frozen(*nets: nn.Module):
+    """The nets' parameters take no gradient inside (the other player while a loss flows through it: stylegan2-ada's
+    phases); each parameter's requires_grad is restored afterwards, as it was."""
+    params = [p for net in nets for p in net.parameters()]
+    was = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, was):
+            p.requires_grad_(flag)
+
+
+@contextlib.contextmanager
+def evaluating(*nets: nn.Module, grad: bool = False):
+    """Eval mode (dropout off, BatchNorm's running statistics) and, unless grad, no autograd; every net is put back
+    in the mode it was found in. Consumes no randomness."""
+    was = [net.training for net in nets]
+    for net in nets:
+        net.eval()
+    try:
+        with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+            yield
+    finally:
+        for net, mode in zip(nets, was):
+            net.train(mode)
+
+
+def adam(params, lr: float, betas: tuple[float, float], device: torch.device | str) -> torch.optim.Optimizer:
+    """Adam as every family here uses it; fused (one kernel for all parameters) where the build has it."""
+    fused = {"fused": True} if torch.device(device).type in ("cuda", "cpu") else {}
+    return torch.optim.Adam(params, lr=lr, betas=betas, **fused)
+
+
+def check_images(images, channels: int | None, what: str, min_size: int = 1) -> torch.Tensor:
+    """images as float (N, C, H, W) with `channels` channels and sides of at least min_size, or a one-line error."""
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise GankitError(f"{what} must be images (N, C, H, W), got {got}")
+    if channels is not None and images.shape[1] != channels:
+        raise GankitError(f"{what} must have {channels} channel(s) ({'gray' if channels == 1 else 'RGB'}), got "
+                          f"{images.shape[1]}")
+    if min(images.shape[-2:]) < min_size:
+        raise GankitError(f"{what} are {images.shape[-1]}x{images.shape[-2]}; the nets need at least "
+                          f"{min_size}x{min_size} pixels")
+    return images.float()
