@@ -1,20 +1,26 @@
-"""Run configuration: three sections (data, model, train), YAML in and out, `key=value` overrides, validation.
+"""Run configuration: the sections data, model and train, and the training recipe's own section (named as the recipe,
+e.g. `cyclegan:`), YAML in and out, `key=value` overrides, validation.
 
 A config is resolved in this order: dataclass defaults < preset < --config FILE < --set key=value. The resolved config
 is what the run folder records, so `gankit train --config RUN/config.yaml` repeats a run.
 
-This module is a leaf: it imports nothing else of gankit but the error type. The names a field may take are its
-`Literal[...]` type; tests/test_config.py checks that they equal the registries (LOSSES, ARCHS, RECIPES, DATASETS).
+This module is a leaf: it imports nothing else of gankit but the error type. Recipes register themselves
+(`register_recipe`: their name, their section's dataclass, their model.arch names, their validation) when
+gankit.recipes is imported; `train:` holds only what every family shares. Configs and run folders written before the
+per-recipe sections existed still load: their family-only `train.` keys are moved on read (MOVED).
+The names a fixed field may take are its `Literal[...]` type; tests/test_config.py checks that they equal the
+registries (LOSSES, DATASETS).
 """
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import yaml
 
@@ -23,12 +29,9 @@ from gankit.errors import GankitError
 # "custom" names what was passed from Python (gankit.train), not built from this config.
 DatasetName = Literal["digits", "mnist", "fashion-mnist", "cifar10", "folder",
                       "gaussian1d", "gaussian-mixture1d", "ring8", "grid25", "spiral",
-                      "edges2digits", "digits2colour", "colourise", "digit-styles",  # translation (issue 12)
+                      "edges2digits", "digits2colour", "colourise", "digit-styles",  # translation pairs and domains
                       "custom"]
-Arch = Literal["dcgan", "goodfellow-mlp", "toy-mlp", "sngan-resnet",
-               "vae-mlp", "vae-conv", "unet", "resnet", "stargan", "custom"]
 Loss = Literal["minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan"]
-RecipeName = Literal["gan", "vae", "ssl", "pix2pix", "cyclegan", "stargan"]
 
 
 @dataclass
@@ -40,12 +43,12 @@ class DataConfig:
     download: bool = False           # fetch MNIST / Fashion-MNIST / CIFAR-10 from their official locations
     n: int | None = None             # use a seeded subset of n items
     memory_budget: float = 4.0       # GiB of decoded images held in memory; a larger folder streams from disk
-    labels_per_class: int = 0        # few-label runs (recipe ssl): labels seen per class; the test split is held out
+    labels_per_class: int = 0        # few-label runs: labels seen per class; the test split is held out
 
 
 @dataclass
 class ModelConfig:
-    arch: Arch = "dcgan"
+    arch: str = "dcgan"              # one of the training recipe's architectures (its `archs`), or custom
     z_dim: int = 100
     width: int = 64                  # DCGAN: channels next to the image; toy-mlp: hidden units
     depth: int = 3                   # toy-mlp hidden layers
@@ -59,7 +62,9 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    recipe: RecipeName = "gan"
+    """What every run shares: the loop, its length and schedule, the optimisers' rates, devices, logging, checkpoints,
+    and the adversarial game's loss and k (a family without a game, the VAE, ignores those two)."""
+    recipe: str = "gan"              # the model family (gankit.recipes.RECIPES)
     loss: Loss = "nonsaturating"
     k: int = 1                       # D steps per G step (Algorithm 1); n_critic for WGAN-GP
     batch_size: int = 64
@@ -69,16 +74,13 @@ class TrainConfig:
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    lambda_gp: float = 10.0
-    r1: float = 0.0                  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data; 0 = off
-    lr_decay: Literal["none", "linear"] = "none"  # linear: to 0 at the last step, for G and D
-    label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
-    acgan_weight: float = 1.0
-    ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
+    lambda_gp: float = 10.0          # WGAN-GP's gradient penalty weight (the gan and stargan recipes)
+    lr_decay: Literal["none", "linear"] = "none"  # linear: to 0 at the last step, for every optimizer
+    lr_constant: float = 0.0         # share of the run at the full rate before train.lr_decay begins (pix2pix: 0.5)
     seed: int = 0
     device: str = "auto"             # auto | cpu | cuda | cuda:N
     amp: bool = False                # bf16 autocast (CUDA only)
-    compile: bool = False            # torch.compile G and D
+    compile: bool = False            # torch.compile the nets
     channels_last: bool = True
     threads: int = 0                 # CPU threads for torch; 0 keeps torch's default (tiny nets run best on 1)
     eval_every: int = 0              # evaluate FID/KID every this many steps, keep checkpoints/best; 0 = off
@@ -89,37 +91,85 @@ class TrainConfig:
     checkpoint_every: int = 0        # also checkpoint every this many steps; 0 = at epoch ends (and at the end) only
     sync_bn: bool = False            # several processes (torchrun): BatchNorm statistics over the global batch (CUDA)
     timeout: int = 600               # several processes: seconds one waits for the others before the run stops
-    likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # VAE p(x|z); auto: bernoulli for digits/mnist
-    unsupervised_weight: float = 1.0  # recipe ssl: weight of the unlabelled/generated loss; 0 = supervised baseline
-    init_from: str | None = None     # recipe ssl: a GAN run whose D trunk starts the classifier (fine-tune route)
-    classify_every: int = 0          # recipe ssl: log the test accuracy every this many steps; 0 = off
-    dropout: float = 0.0             # recipe ssl: dropout after each of D's blocks (Salimans et al. 2016)
-    lr_constant: float = 0.0         # share of the run at the full rate before train.lr_decay begins (pix2pix: 0.5)
-    lambda_l1: float = 100.0         # pix2pix: weight of ||y - G(x)||_1 (Isola et al. eq. 4)
-    lambda_gan: float = 1.0          # pix2pix: weight of the cGAN term in G's loss; 0 = L1 alone (their Table 1)
-    lambda_cycle: float = 10.0       # cyclegan: weight of each direction's cycle loss (Zhu et al. eq. 3)
-    lambda_identity: float = 0.5     # cyclegan: identity loss weight, times lambda_cycle (Zhu et al. 5.2)
-    pool_size: int = 50              # cyclegan: D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
-    lambda_cls: float = 1.0          # stargan: domain classification (Choi et al. eq. 5-6)
-    lambda_rec: float = 10.0         # stargan: reconstruction to the source domain (eq. 4)
-    augment: Literal["none", "diffaugment", "ada"] = "none"  # of D's inputs: Zhao et al. 2020 / Karras et al. 2020
-    augment_policy: str = "color,translation,cutout"  # the operations (gankit.augment) for diffaugment and ada
-    ada_target: float = 0.6          # ada: the r_t = E[sign(D(x_real))] that p is steered to (Karras et al. 3)
-    ada_kimg: float = 100.0          # ada: thousands of images that take p from 0 to 1 (StyleGAN2-ADA: 500)
 
 
-@dataclass
+@dataclass(frozen=True)
+class RecipeEntry:
+    """What config needs to know of a recipe: its section's dataclass (None: no settings of its own), the
+    model.arch names it builds, and its validation (one-line errors)."""
+    settings: type | None
+    archs: tuple[str, ...]
+    validate: Callable[["Config"], None]
+
+
+_RECIPES: dict[str, RecipeEntry] = {}
+
+
+def register_recipe(name: str, settings: type | None, archs: tuple[str, ...],
+                    validate: Callable[["Config"], None]) -> None:
+    _RECIPES[name] = RecipeEntry(settings, tuple(archs), validate)
+
+
+def registered_recipes() -> dict[str, RecipeEntry]:
+    """The recipes gankit.recipes registered; importing it is what registers them (each recipe file is a plugin
+    of this leaf module, which never imports a recipe by name)."""
+    if not _RECIPES:
+        importlib.import_module("gankit.recipes")
+    return _RECIPES
+
+
+# Where the family-only keys of the old flat `train:` section live now. Read when loading configs, presets and run
+# folders written before the per-recipe sections existed, and for `--set train.r1=...` typed from old habits.
+MOVED = {f"train.{key}": f"{section}.{key}" for section, keys in {
+    "gan": ("r1", "ema", "label_smoothing", "acgan_weight", "augment", "augment_policy", "ada_target", "ada_kimg"),
+    "vae": ("likelihood",),
+    "ssl": ("unsupervised_weight", "init_from", "classify_every", "dropout"),
+    "pix2pix": ("lambda_l1", "lambda_gan"),
+    "cyclegan": ("lambda_cycle", "lambda_identity", "pool_size"),
+    "stargan": ("lambda_cls", "lambda_rec"),
+}.items() for key in keys}
+
+
+@dataclass(eq=False)
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     preset: str | None = None
+    sections: dict[str, Any] = field(default_factory=dict, repr=False)  # recipe name -> its settings
+
+    def section(self, name: str | None = None) -> Any:
+        """The settings of recipe `name` (default: this config's recipe), at their defaults until set."""
+        name = name or self.train.recipe
+        entry = registered_recipes().get(name)
+        if entry is None or entry.settings is None:
+            raise GankitError(f"recipe {name} has no settings of its own (no {name}: section)")
+        if name not in self.sections:
+            self.sections[name] = entry.settings()
+        return self.sections[name]
+
+    def __getattr__(self, name: str) -> Any:
+        """cfg.gan, cfg.cyclegan, ...: a recipe's section, as cfg.section(name)."""
+        if name.startswith("_") or name == "sections":
+            raise AttributeError(name)
+        entry = registered_recipes().get(name)
+        if entry is None or entry.settings is None:
+            raise AttributeError(f"Config has no section {name!r}")
+        return self.section(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = {name: dataclasses.asdict(getattr(self, name)) for name in SECTIONS}
+        entry = registered_recipes().get(self.train.recipe)
+        if entry is not None and entry.settings is not None:
+            out[self.train.recipe] = dataclasses.asdict(self.section())
+        out["preset"] = self.preset
+        return out
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and self.to_dict() == other.to_dict()
 
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
@@ -188,22 +238,39 @@ def _apply(cfg: Config, raw: dict, where: str) -> None:
     for section, values in raw.items():
         if section == "preset":
             continue
-        if section not in SECTIONS:
-            raise GankitError(f"unknown config section {section!r} in {where}; sections are data, model, train")
+        if section not in SECTIONS and section not in registered_recipes():
+            raise GankitError(f"unknown config section {section!r} in {where}; sections are data, model, train and "
+                              f"the recipe's own ({', '.join(registered_recipes())})")
         if not isinstance(values, dict):
             raise GankitError(f"section {section!r} in {where} must be a mapping")
+        recipe = values.get("recipe", cfg.train.recipe) if section == "train" else None
         for key, value in values.items():
+            moved = MOVED.get(f"{section}.{key}")
+            if moved is not None and moved.partition(".")[0] != recipe:
+                continue  # an old flat train: section lists every family's settings; only its own recipe's count
             set_value(cfg, f"{section}.{key}", value)
 
 
+def _field_types(cfg: Config, section: str, dotted: str) -> dict[str, Any]:
+    if section in SECTIONS:
+        return typing.get_type_hints(SECTIONS[section])
+    entry = registered_recipes().get(section)
+    if entry is None or entry.settings is None:
+        raise GankitError(f"unknown config key {dotted!r}; keys look like train.k or data.name (or a recipe's own, "
+                          f"e.g. cyclegan.lambda_cycle)")
+    return typing.get_type_hints(entry.settings)
+
+
 def set_value(cfg: Config, dotted: str, value: Any) -> None:
+    dotted = MOVED.get(dotted, dotted)
     section, _, key = dotted.partition(".")
-    if section not in SECTIONS or not key:
+    types = _field_types(cfg, section, dotted)
+    if not key:
         raise GankitError(f"unknown config key {dotted!r}; keys look like train.k or data.name")
-    types = typing.get_type_hints(SECTIONS[section])
     if key not in types:
         raise GankitError(f"unknown config key {dotted!r}; {section} has: {', '.join(types)}")
-    setattr(getattr(cfg, section), key, _coerce(value, types[key], dotted))
+    target = getattr(cfg, section) if section in SECTIONS else cfg.section(section)
+    setattr(target, key, _coerce(value, types[key], dotted))
 
 
 def parse_set(items: list[str]) -> list[tuple[str, Any]]:
@@ -254,7 +321,7 @@ def config_from_dict(raw: dict, where: str) -> Config:
 LIMITS = {"data.n": 10_000_000, "data.image_size": 1024, "train.batch_size": 65_536, "train.grid_size": 10_000,
           "train.eval_n": 1_000_000, "model.width": 4096, "model.z_dim": 65_536, "model.depth": 64,
           "model.pack": 64, "train.k": 1000, "train.seed": 2**63 - 1, "train.keep_checkpoints": 1000,
-          "model.blocks": 64, "train.pool_size": 100_000, "train.timeout": 7 * 86_400}
+          "model.blocks": 64, "train.timeout": 7 * 86_400}
 PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -277,11 +344,6 @@ def validate(cfg: Config) -> None:
         (t.lr_d > 0, f"train.lr_d must be positive, got {t.lr_d}"),
         (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),
         (t.lambda_gp >= 0, f"train.lambda_gp must not be negative, got {t.lambda_gp}"),
-        (t.r1 >= 0, f"train.r1 must not be negative, got {t.r1}"),
-        (0 < t.ada_target < 1, f"train.ada_target is a value of E[sign(D(x))] in (0, 1), got {t.ada_target}"),
-        (t.ada_kimg > 0, f"train.ada_kimg must be positive, got {t.ada_kimg}"),
-        (0 <= t.label_smoothing < 0.5, f"train.label_smoothing must lie in [0, 0.5), got {t.label_smoothing}"),
-        (0 <= t.ema < 1, f"train.ema is a decay in [0, 1), got {t.ema}"),
         (t.eval_every >= 0, f"train.eval_every must not be negative, got {t.eval_every}"),
         (t.eval_n >= 10, f"train.eval_n must be at least 10, got {t.eval_n}"),
         (t.threads >= 0, f"train.threads must not be negative, got {t.threads}"),
@@ -299,18 +361,31 @@ def validate(cfg: Config) -> None:
         (d.memory_budget >= 0, f"data.memory_budget must not be negative (GiB), got {d.memory_budget}"),
         (t.timeout >= 1, f"train.timeout must be at least 1 second, got {t.timeout}"),
         (d.labels_per_class >= 0, f"data.labels_per_class must not be negative, got {d.labels_per_class}"),
-        (0 <= t.dropout < 1, f"train.dropout must lie in [0, 1), got {t.dropout}"),
-        (t.unsupervised_weight >= 0, f"train.unsupervised_weight must not be negative, got {t.unsupervised_weight}"),
-        (t.classify_every >= 0, f"train.classify_every must not be negative, got {t.classify_every}"),
         (0 <= t.lr_constant < 1, f"train.lr_constant is a share of the run in [0, 1), got {t.lr_constant}"),
-        (min(t.lambda_l1, t.lambda_gan, t.lambda_cycle, t.lambda_identity, t.lambda_cls, t.lambda_rec) >= 0,
-         "train.lambda_l1, lambda_gan, lambda_cycle, lambda_identity, lambda_cls and lambda_rec must not be negative"),
-        (t.pool_size >= 0 and m.blocks >= 0, "train.pool_size and model.blocks must not be negative"),
-        (t.recipe not in ("pix2pix", "cyclegan", "stargan") or not t.eval_every,
-         f"train.eval_every measures samples of z; recipe {t.recipe} has none: use `gankit eval RUN` after training"),
+        (m.blocks >= 0, f"model.blocks must not be negative, got {m.blocks}"),
         (t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
          f"train.device must be auto, cpu or cuda[:N], got {t.device!r}"),
     ]
     for ok, message in checks:
         if not ok:
             raise GankitError(message)
+    _validate_recipe(cfg)
+
+
+def _validate_recipe(cfg: Config) -> None:
+    """The recipe and architecture exist, no other recipe's section was set, and the recipe accepts its settings."""
+    recipes, t = registered_recipes(), cfg.train
+    if t.recipe not in recipes:
+        raise GankitError(f"train.recipe must be one of {', '.join(recipes)}, got {t.recipe!r}")
+    archs = [a for entry in recipes.values() for a in entry.archs] + ["custom"]
+    if cfg.model.arch not in archs:
+        raise GankitError(f"model.arch must be one of {', '.join(dict.fromkeys(archs))}, got {cfg.model.arch!r}")
+    for name, settings in cfg.sections.items():
+        if name == t.recipe:
+            continue
+        default = recipes[name].settings()
+        changed = [f.name for f in dataclasses.fields(settings) if getattr(settings, f.name) != getattr(default, f.name)]
+        if changed:
+            raise GankitError(f"{name}.{changed[0]} is a setting of recipe {name}; this config trains recipe "
+                              f"{t.recipe} (set train.recipe={name}, or leave it out)")
+    recipes[t.recipe].validate(cfg)

@@ -99,8 +99,8 @@ def classifier_accuracy(cfg: Config, train_set: Dataset, test: Dataset, run_dir:
     data is train_set too (the baseline never reads it: its batches are drawn from the labelled set), so nothing but
     train_set reaches the classifier."""
     m, t = cfg.model, cfg.train
-    if t.recipe != "ssl" or t.unsupervised_weight:
-        raise GankitError("the classifier is the few-label baseline: train.recipe ssl with train.unsupervised_weight=0 "
+    if t.recipe != "ssl" or cfg.ssl.unsupervised_weight:
+        raise GankitError("the classifier is the few-label baseline: train.recipe ssl with ssl.unsupervised_weight=0 "
                           "(presets digits-supervised, fashion-supervised)")
     if not train_set.num_classes or train_set.classes != test.classes:
         raise GankitError("the classifier needs labelled training and test sets with the same classes")
@@ -108,8 +108,9 @@ def classifier_accuracy(cfg: Config, train_set: Dataset, test: Dataset, run_dir:
     torch.manual_seed(t.seed)
     # The nets SSLRecipe.from_config builds; G is never trained by the baseline.
     G = DCGANGenerator(m.z_dim, size, channels, m.width)
-    D = SSLDiscriminator(size, channels, m.width, train_set.num_classes, norm=m.d_norm, dropout=t.dropout)
-    recipe = SSLRecipe(G, D, labelled=train_set, test=test, train=t, device=resolve_device(t.device))
+    D = SSLDiscriminator(size, channels, m.width, train_set.num_classes, norm=m.d_norm, dropout=cfg.ssl.dropout)
+    recipe = SSLRecipe(G, D, labelled=train_set, test=test, train=t, device=resolve_device(t.device),
+                       settings=cfg.ssl)
     trainer = Trainer(cfg, run_dir, progress=False, data=repeat_to(train_set, MIN_STEPS_PER_EPOCH * t.batch_size),
                       recipe=recipe)
     trainer.fit()

@@ -17,7 +17,8 @@ import yaml
 from gankit.checkpoint import latest_checkpoint, load_weights
 from gankit.config import Config, config_from_dict
 from gankit.errors import GankitError
-from gankit.recipes import RECIPES, forward
+from gankit.recipes import RECIPES, require
+from gankit.recipes.base import Classifier, Encoder, Sampler, Translator, forward
 
 CONFIG_FILE = "config.yaml"
 
@@ -68,7 +69,9 @@ class Run:
         self.meta = load_weights(ckpt, recipe.modules, self.config.to_dict()["model"])
         self.step = self.meta["step"]
         self.recipe = recipe
-        self.G = recipe.sampler.eval()
+        self.G = recipe.sampler.eval() if isinstance(recipe, Sampler) else None
+        if isinstance(recipe, Translator) and recipe.domains is None:  # its domains' names, as training found them
+            recipe.domains = self.classes
 
     def __repr__(self) -> str:
         c = self.config
@@ -77,13 +80,18 @@ class Run:
 
     @property
     def num_classes(self) -> int:
-        return self.recipe.num_classes
+        """The classes a sampler is conditioned on (0: unconditional), or a StarGAN run's domains."""
+        return len(self.recipe.domains or []) if isinstance(self.recipe, Translator) else self.recipe.num_classes
+
+    def require(self, capability: type) -> None:
+        """A one-line error unless this run's recipe has `capability` (gankit.recipes.base)."""
+        require(self.recipe, capability, f"run {self.path}")
 
     def require_image_generator(self, action: str) -> None:
         """A one-line error unless this run draws images from z: what `action` (interpolate, invert, ...) needs."""
-        if self.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN map images to images
-            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it translates images and has no "
-                              f"latent space to {action}; use `gankit translate`")
+        if not isinstance(self.recipe, Sampler):
+            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it has no latent space to "
+                              f"{action}{'; use `gankit translate`' if isinstance(self.recipe, Translator) else ''}")
         if len(self.data_shape) != 3:
             raise GankitError(f"run {self.path} generates points, not images: {action} needs images")
 
@@ -94,9 +102,9 @@ class Run:
         without one they cycle through the classes."""
         if n < 1:
             raise GankitError(f"the number of samples must be positive, got {n}")
-        if self.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN map images to images
-            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it translates images and draws "
-                              f"no samples; use `gankit translate` (run.translate in Python)")
+        if not isinstance(self.recipe, Sampler):
+            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run: it draws no samples"
+                              f"{'; use `gankit translate` (run.translate in Python)' if isinstance(self.recipe, Translator) else ''}")
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         if z is None:
             z = torch.randn(n, self.recipe.z_dim, generator=gen)
@@ -116,18 +124,18 @@ class Run:
     def classify(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits (N, K) of images (N, C, H, W) in [-1, 1] from a run whose D is a classifier (recipe ssl);
         `.argmax(1)` gives the predicted classes, indices into `run.classes`."""
-        if not hasattr(self.recipe, "classify"):
-            raise GankitError(f"run {self.path} has no classifier; recipe ssl trains one (--preset digits-ssl)")
+        self.require(Classifier)
         return self.recipe.classify(images.float()).cpu()
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """The latent codes (N, z_dim) of images (N, C, H, W) in [-1, 1] from a run with an encoder (a VAE)."""
+        self.require(Encoder)
+        return self.recipe.encode(images.float()).cpu()
 
     def translate(self, images: torch.Tensor, direction: str = "AtoB", to: int | str | None = None) -> torch.Tensor:
         """Images (N, C, H, W) in [-1, 1] translated by a pix2pix, CycleGAN or StarGAN run, in [-1, 1]: `direction`
         AtoB or BtoA (CycleGAN; pix2pix AtoB only), `to` the target domain's index or name (StarGAN)."""
-        if not hasattr(self.recipe, "translate"):
-            raise GankitError(f"run {self.path} is a {self.config.train.recipe} run; only pix2pix, cyclegan and "
-                              f"stargan runs translate images")
-        if getattr(self.recipe, "domains", False) is None:  # StarGAN: its domains' names, as training found them
-            self.recipe.domains = self.classes
+        self.require(Translator)
         return self.recipe.translate(images, direction=direction, to=to)
 
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh", **settings):

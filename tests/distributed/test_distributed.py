@@ -219,7 +219,7 @@ def test_augmentation_on_several_processes_is_a_clear_error():
     from gankit.config import load_config
     cfg = load_config(overrides=["train.augment=diffaugment", "train.batch_size=8", "model.width=8"])
     recipe = GANRecipe.from_config(cfg, (1, 28, 28), 10)
-    with pytest.raises(GankitError, match="train.augment does not train on several processes"):
+    with pytest.raises(GankitError, match="gan.augment does not train on several processes"):
         distributed.wrap(recipe, distributed.World(0, 2, 0), torch.device("cpu"), sync_bn=False)
 
 

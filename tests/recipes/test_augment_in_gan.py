@@ -63,7 +63,7 @@ def test_without_augment_D_sees_the_images_as_they_are():
 
 def test_augment_is_refused_for_point_data():
     cfg = load_config("toy-ring", overrides=["train.augment=diffaugment"])
-    with pytest.raises(GankitError, match="train.augment diffaugment transforms images"):
+    with pytest.raises(GankitError, match="gan.augment diffaugment transforms images"):
         GANRecipe.from_config(cfg, (2,), 0)
 
 

@@ -89,13 +89,17 @@ def test_the_presets_carry_the_papers_settings():
     beta1 0.5 and a constant-then-linear rate in all."""
     from gankit.config import load_config
 
-    p = load_config("edges2digits-pix2pix").train
-    assert (p.recipe, p.loss, p.lambda_l1, p.lambda_gan, p.lr_g, p.lr_d) == ("pix2pix", "nonsaturating", 100, 1,
-                                                                               2e-4, 2e-4)
-    c = load_config("digits2colour-cyclegan").train
-    assert (c.recipe, c.loss, c.lambda_cycle, c.pool_size, c.lr_g) == ("cyclegan", "lsgan", 10, 50, 2e-4)
-    s = load_config("digit-styles-stargan").train
-    assert (s.recipe, s.loss, s.k, s.lambda_cls, s.lambda_rec, s.lambda_gp, s.lr_g) == ("stargan", "wgan-gp", 5, 1,
-                                                                                         10, 10, 4e-4)
+    pc = load_config("edges2digits-pix2pix")
+    p = pc.train
+    assert (p.recipe, p.loss, pc.pix2pix.lambda_l1, pc.pix2pix.lambda_gan, p.lr_g, p.lr_d) == (
+        "pix2pix", "nonsaturating", 100, 1, 2e-4, 2e-4)
+    cc = load_config("digits2colour-cyclegan")
+    c = cc.train
+    assert (c.recipe, c.loss, cc.cyclegan.lambda_cycle, cc.cyclegan.pool_size, c.lr_g) == (
+        "cyclegan", "lsgan", 10, 50, 2e-4)
+    sc = load_config("digit-styles-stargan")
+    s = sc.train
+    assert (s.recipe, s.loss, s.k, sc.stargan.lambda_cls, sc.stargan.lambda_rec, s.lambda_gp, s.lr_g) == (
+        "stargan", "wgan-gp", 5, 1, 10, 10, 4e-4)
     for t in (p, c, s, load_config("colourise-pix2pix").train):
         assert (t.beta1, t.beta2, t.lr_decay, t.lr_constant) == (0.5, 0.999, "linear", 0.5)

@@ -7,7 +7,7 @@ import gankit
 from gankit.config import TrainConfig, load_config
 from gankit.data import sample_toy
 from gankit.errors import GankitError
-from gankit.recipes import GANRecipe
+from gankit.recipes import GANRecipe, GANSettings
 
 
 def _params(module: nn.Module) -> list[torch.Tensor]:
@@ -113,6 +113,8 @@ def test_compile_leaves_D_eager_where_a_penalty_needs_double_backward():
     from gankit.models import ToyDiscriminator, ToyGenerator
 
     # torch.compile supports no double backward: WGAN-GP and R1 differentiate D's gradient, so their D stays eager.
-    for settings, d_compiled in (({}, True), ({"r1": 1.0}, False), ({"loss": "wgan-gp"}, False)):
-        recipe = GANRecipe(ToyGenerator(), ToyDiscriminator(), TrainConfig(compile=True, **settings))
+    for train, gan, d_compiled in (({}, {}, True), ({}, {"r1": 1.0}, False), ({"loss": "wgan-gp"}, {}, False)):
+        recipe = GANRecipe(ToyGenerator(), ToyDiscriminator(), TrainConfig(compile=True, **train),
+                           settings=GANSettings(**gan))
+        settings = train | gan
         assert recipe.G_fwd is not recipe.G and (recipe.D_fwd is not recipe.D) == d_compiled, settings

@@ -122,6 +122,7 @@ def test_the_fine_tune_route_starts_from_the_GAN_discriminators_trunk(tmp_path):
 def test_a_run_without_labels_to_learn_from_is_a_one_line_error():
     with pytest.raises(GankitError, match="labels_per_class"):
         SSLRecipe.from_config(_config("data.labels_per_class=0"), (1, 28, 28), 10)
-    with pytest.raises(GankitError, match="no classifier"):
-        from gankit.runs import Run
-        Run.classify(type("R", (), {"recipe": object(), "path": "x"})(), torch.zeros(1, 1, 28, 28))
+    with pytest.raises(GankitError, match="cannot classify images; recipes that can: ssl"):
+        from gankit.recipes import require
+        from gankit.recipes.base import Classifier
+        require(object(), Classifier, "run x")

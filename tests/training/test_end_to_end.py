@@ -8,7 +8,7 @@ from torch import nn
 import gankit
 from gankit.config import TrainConfig, load_config
 from gankit.data import sample_toy
-from gankit.recipes import GANRecipe
+from gankit.recipes import GANRecipe, GANSettings
 from gankit.training import Trainer
 
 
@@ -41,7 +41,7 @@ def test_one_sided_label_smoothing_moves_only_the_real_target(smoothing):
     D = nn.Linear(2, 1)
     nn.init.zeros_(D.weight)
     nn.init.constant_(D.bias, 10.0)
-    recipe = GANRecipe(G(), D, TrainConfig(label_smoothing=smoothing))
+    recipe = GANRecipe(G(), D, TrainConfig(), settings=GANSettings(label_smoothing=smoothing))
     out = recipe.train_step(sample_toy("ring8", 16, seed=0).x, None, 0)
     logit = torch.tensor(10.0)
     real = F.softplus(-logit) * (1 - smoothing) + F.softplus(logit) * smoothing

@@ -59,7 +59,7 @@ def test_interrupted_and_resumed_vae_run_ends_with_identical_weights(tmp_path, a
 def test_vae_recipe_refuses_gan_architectures_points_and_unknown_likelihoods(tmp_path):
     with pytest.raises(GankitError, match="vae-mlp or vae-conv"):
         Trainer(tiny_vae(arch="dcgan"), tmp_path / "a", progress=False)
-    with pytest.raises(GankitError, match="train.likelihood"):
+    with pytest.raises(GankitError, match="vae.likelihood"):
         Trainer(tiny_vae("train.likelihood=poisson"), tmp_path / "b", progress=False)
     with pytest.raises(GankitError, match="for images"):
         Trainer(load_config("toy-ring", overrides=["train.recipe=vae", "model.arch=vae-mlp", "data.n=256"]),

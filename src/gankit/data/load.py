@@ -134,3 +134,15 @@ def _to_gray(x: torch.Tensor) -> torch.Tensor:
     # ITU-R 601-2 luma in 16-bit fixed point, the formula of Pillow's convert("L"): folder and tensor paths agree.
     weights = torch.tensor([19595, 38470, 7471], dtype=torch.int32).view(1, 3, 1, 1)
     return (((x.int() * weights).sum(1, keepdim=True) + 0x8000) >> 16).to(torch.uint8)
+
+
+def load_training_data(cfg) -> Dataset:
+    """The training data a config names (cfg.data): the whole set, or with data.labels_per_class its training
+    split only (a few-label run's test split stays unseen)."""
+    d = cfg.data
+    if d.labels_per_class:
+        from gankit.data.labels import few_label_split
+        return few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download, n=d.n,
+                               seed=cfg.train.seed, image_size=d.image_size, channels=d.channels)[0]
+    return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
+                        n=d.n, seed=cfg.train.seed, memory_budget=d.memory_budget)

@@ -35,10 +35,9 @@ def observe(title: str, preset: str, overrides: list[str], at_steps: list[int], 
         trainer = Trainer(cfg, f"{folder}/run", progress=sys.stderr.isatty())
         for step in sorted(at_steps):
             trainer.fit(until_step=step)
-            with torch.no_grad():
-                trainer.recipe.sampler.eval()
-                samples[step] = trainer.recipe.sampler(trainer.fixed_z).float().cpu()
-                trainer.recipe.sampler.train()
+            # The progress grid's fixed noise, through G in eval mode (which the recipe restores afterwards).
+            grid, _ = trainer.recipe.progress_pictures(trainer.data, cfg.train.grid_size, cfg.train.seed)[""]
+            samples[step] = grid.cpu()
     return ObservedRun(title, trainer.records, samples)
 
 

@@ -1,34 +1,48 @@
-"""Recipes: one model family's training step each. The trainer owns the loop; a recipe owns how one step goes.
+"""Recipes: one model family's training step each (the contract: gankit.recipes.base).
 
-A recipe is built from its nets and the train config, `GANRecipe(G, D, train, device)`, or from a whole config,
-`Recipe.from_config(cfg, data_shape, num_classes, device)`, and offers:
-  modules: dict[str, nn.Module]        everything whose weights a checkpoint holds
-  optimizers: dict[str, Optimizer]     everything whose state a checkpoint holds (made on first use)
-  train_step(x, y, step) -> dict       one step on one real minibatch; values are detached 0-d tensors
-  curve_panels: [(title, {metric: label})]   what the progress bar shows and curves.png draws
-  sampler: nn.Module                   maps z (and labels, if conditional) to data; what sampling and grids use
-  z_dim, num_classes
-and optionally:
-  pictures(x, y) -> dict[str, images]  extra pictures the trainer saves beside each progress grid
-Translation recipes (pix2pix, cyclegan, stargan) have z_dim None and no fixed-noise grid: their `pictures(a, b)` of
-fixed held-out inputs are tables (rows, columns, C, H, W), and `translate(images, direction, to)` replaces sampling.
-  encode(x) -> z                       the latent code of data, where the family has an encoder (a VAE)
+The registry below is the one list of families. A new family is one file with a `Recipe` subclass (its `name`,
+`settings`, `archs`, `from_config`, `train_step`, `progress_pictures` ...) and one entry in `register(...)`: the config
+then accepts its name, its section and its architectures, the trainer trains it, and the run folder resumes it.
 """
-from gankit.recipes.gan import ARCHS as GAN_ARCHS
-from gankit.recipes.gan import GANRecipe, build_gan, forward
-from gankit.recipes.vae import ARCHS as VAE_ARCHS
-from gankit.recipes.vae import VAERecipe
-from gankit.recipes.ssl import SSLRecipe
+from gankit.config import register_recipe
+from gankit.errors import GankitError
+from gankit.recipes.base import CAPABILITIES, Recipe, forward
 from gankit.recipes.cyclegan import CycleGANRecipe
+from gankit.recipes.gan import GANRecipe, GANSettings, build_gan
 from gankit.recipes.pix2pix import Pix2PixRecipe
+from gankit.recipes.ssl import SSLRecipe
 from gankit.recipes.stargan import StarGANRecipe
-from gankit.recipes.translation import GENERATORS as TRANSLATION_ARCHS
-from gankit.recipes.translation import TRANSLATION_RECIPES
+from gankit.recipes.vae import VAERecipe
 
-RECIPES = {"gan": GANRecipe, "vae": VAERecipe, "ssl": SSLRecipe,
-           "pix2pix": Pix2PixRecipe, "cyclegan": CycleGANRecipe, "stargan": StarGANRecipe}
+
+RECIPES: dict[str, type[Recipe]] = {}
+
+
+def register(*recipes: type[Recipe]) -> dict[str, type[Recipe]]:
+    """Add recipes to RECIPES, each registered with the config too (its section, architectures and validation)."""
+    for recipe in recipes:
+        register_recipe(recipe.name, recipe.settings, recipe.archs, recipe.validate)
+        RECIPES[recipe.name] = recipe
+    return RECIPES
+
+
+register(GANRecipe, VAERecipe, SSLRecipe, Pix2PixRecipe, CycleGANRecipe, StarGANRecipe)
 # Every architecture a config may name: each recipe's own, and "custom" for nets passed from Python.
-ARCHS = (*GAN_ARCHS, *VAE_ARCHS, *TRANSLATION_ARCHS, "stargan", "custom")
+ARCHS = (*dict.fromkeys(arch for recipe in RECIPES.values() for arch in recipe.archs), "custom")
 
-__all__ = ["RECIPES", "ARCHS", "GANRecipe", "VAERecipe", "SSLRecipe", "Pix2PixRecipe", "CycleGANRecipe",
-           "StarGANRecipe", "TRANSLATION_RECIPES", "build_gan", "forward"]
+
+def recipes_with(capability: type) -> list[str]:
+    """The names of the registered recipes that have a capability (gankit.recipes.base.CAPABILITIES)."""
+    return [name for name, recipe in RECIPES.items() if issubclass(recipe, capability)]
+
+
+def require(recipe, capability: type, what: str = "this run") -> None:
+    """A one-line error unless `recipe` has `capability`: what it is, what it cannot do, which recipes can."""
+    if not isinstance(recipe, capability):
+        name = recipe.name if isinstance(recipe, Recipe) else type(recipe).__name__
+        raise GankitError(f"{what} is a {name} run and cannot {capability.can}; recipes that can: "
+                          f"{', '.join(recipes_with(capability))}")
+
+
+__all__ = ["RECIPES", "ARCHS", "CAPABILITIES", "Recipe", "GANRecipe", "GANSettings", "VAERecipe", "SSLRecipe",
+           "Pix2PixRecipe", "CycleGANRecipe", "StarGANRecipe", "build_gan", "forward", "recipes_with", "register", "require"]

@@ -49,7 +49,11 @@ class Recipe(ABC):
 
     @classmethod
     def validate(cls, cfg: Config) -> None:
-        """One-line errors for settings this family cannot train with (ranges of its own section, relations)."""
+        """One-line errors for settings this family cannot train with (ranges of its own section, relations).
+        Subclasses extend it (calling super().validate(cfg) first)."""
+        if cfg.train.eval_every and not issubclass(cls, Sampler):
+            raise GankitError(f"train.eval_every measures samples of z; recipe {cls.name} has none: use "
+                              f"`gankit eval RUN` after training")
 
     @property
     @abstractmethod
@@ -105,6 +109,7 @@ class Translator(ABC):
 
     can = "translate images"
     directions: tuple[str, ...] = ("AtoB",)
+    domains: list[str] | None = None  # the target domains' names, where it has several (set from the run folder)
 
     @abstractmethod
     def translate(self, images: torch.Tensor, direction: str = "AtoB", to=None) -> torch.Tensor: ...
@@ -139,6 +144,47 @@ class Distributable(ABC):
 
 
 CAPABILITIES = (Sampler, Encoder, Translator, Classifier, HasDiscriminator, Distributable)
+
+
+def check(*conditions: tuple[bool, str]) -> None:
+    """The first failed (condition, message) as a one-line error: what a recipe's `validate` is made of."""
+    for ok, message in conditions:
+        if not ok:
+            raise GankitError(message)
+
+
+# -- what Samplers share ----------------------------------------------------------------------------------------------
+def forward(net: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None):
+    """A net's output for x, given the labels y only when there are some: users' own nets may take x alone."""
+    return net(x) if y is None else net(x, y)
+
+
+def fixed_noise(recipe: Sampler, n: int, seed: int, device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The z (and labels, cycling through the classes) of the progress grids: the same at every epoch, from their own
+    generator, so drawing them never disturbs training."""
+    z = torch.randn(n, recipe.z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+    y = torch.arange(n, device=device) % recipe.num_classes if recipe.num_classes else None
+    return z, y
+
+
+def fixed_items(data, n: int, seed: int) -> torch.Tensor:
+    """A fixed, seeded choice of n real items' indices for a recipe's own pictures (data sets may be sorted by class)."""
+    return torch.randperm(len(data), generator=torch.Generator().manual_seed(seed + 3))[:n]
+
+
+def sample_pictures(recipe: Sampler, grid_size: int, seed: int, device) -> dict[str, tuple[torch.Tensor, int | None]]:
+    """The fixed-noise grid of a Sampler, in eval mode: one class per column for conditional samplers."""
+    z, y = fixed_noise(recipe, grid_size, seed, device)
+    with evaluating(recipe.sampler):
+        fake = forward(recipe.sampler, z, y).float()
+    return {"": (fake, recipe.num_classes or None)}
+
+
+def autocast(enabled: bool, device: torch.device):
+    """bf16 autocast on CUDA when enabled (train.amp); a no-op context otherwise."""
+    if enabled and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 # -- step mechanics -------------------------------------------------------------------------------------------------
@@ -180,10 +226,17 @@ def evaluating(*nets: nn.Module, grad: bool = False):
             net.train(mode)
 
 
-def adam(params, lr: float, betas: tuple[float, float], device: torch.device | str) -> torch.optim.Optimizer:
-    """Adam as every family here uses it; fused (one kernel for all parameters) where the build has it."""
-    fused = {"fused": True} if torch.device(device).type in ("cuda", "cpu") else {}
+def adam(params, lr: float, betas: tuple[float, float], device: torch.device | str | None = None) -> torch.optim.Optimizer:
+    """Adam as every family here uses it: fused (one kernel for all parameters) when a device is named where the
+    build has it, PyTorch's default implementation otherwise."""
+    fused = {"fused": True} if device is not None and torch.device(device).type in ("cuda", "cpu") else {}
     return torch.optim.Adam(params, lr=lr, betas=betas, **fused)
+
+
+def adam_pair(train, g_params, d_params, device=None) -> dict[str, torch.optim.Optimizer]:
+    """The two players' optimizers: Adam for G at train.lr_g and for D at train.lr_d, betas (beta1, beta2)."""
+    betas = (train.beta1, train.beta2)
+    return {"G": adam(g_params, train.lr_g, betas, device), "D": adam(d_params, train.lr_d, betas, device)}
 
 
 def check_images(images, channels: int | None, what: str, min_size: int = 1) -> torch.Tensor:

@@ -13,25 +13,34 @@ newest ones only (Shrivastava et al. 2017), which damps oscillation. Instance no
 0.5), the rate constant for the first half and falling linearly to 0 over the second (train.lr_constant 0.5).
 Each step: (1) G and F together, D_A and D_B frozen; (2) D_A and D_B on pooled fakes (the authors' order).
 
-Settings: train.lambda_cycle (lambda), train.lambda_identity (times lambda; needs A and B of the same channels),
-train.pool_size, train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
+Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda), cyclegan.lambda_identity (times lambda;
+needs A and B of the same channels), cyclegan.pool_size; and train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from functools import cached_property
 
 import torch
 import torch.nn.functional as F_
 from torch import nn
 
-from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss
 from gankit.models.translation import PatchGANDiscriminator, patchgan_layers
-from gankit.recipes.translation import (adams, build_generator, check_images, evaluating, frozen, in_batches,
-                                        table, two_shapes)
+from gankit.recipes.base import adam_pair, check, evaluating, frozen, update
+from gankit.recipes.translation import (GENERATORS, TranslationRecipe, build_generator, check_images, in_batches, table,
+                                        two_shapes)
+
+
+@dataclass
+class CycleGANSettings:
+    """The config's `cyclegan:` section."""
+    lambda_cycle: float = 10.0       # weight of each direction's cycle loss (Zhu et al. eq. 3)
+    lambda_identity: float = 0.5     # identity loss weight, times lambda_cycle (Zhu et al. 5.2)
+    pool_size: int = 50              # D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
 
 
 class ImagePool(nn.Module):
@@ -68,20 +77,24 @@ class ImagePool(nn.Module):
         return out
 
 
-class CycleGANRecipe(Translator):
-    z_dim = None
-    num_classes = 0
+class CycleGANRecipe(TranslationRecipe):
+    name = "cyclegan"
+    settings = CycleGANSettings
+    archs = GENERATORS
+    directions = ("AtoB", "BtoA")
 
     def __init__(self, G: nn.Module, F: nn.Module, D_A: nn.Module, D_B: nn.Module, train: TrainConfig | None = None,
-                 device: torch.device | str = "cpu", shapes: tuple[tuple[int, ...], tuple[int, ...]] = ((3,), (3,))):
-        self.train = t = train if train is not None else TrainConfig()
+                 device: torch.device | str = "cpu", shapes: tuple[tuple[int, ...], tuple[int, ...]] = ((3,), (3,)),
+                 settings: CycleGANSettings | None = None):
+        self.train = train if train is not None else TrainConfig()
+        self.cyclegan = t = settings if settings is not None else CycleGANSettings()
         self.device = torch.device(device)
         self.G, self.F = G.to(self.device), F.to(self.device)
         self.D_A, self.D_B = D_A.to(self.device), D_B.to(self.device)
         self.channels = (shapes[0][0], shapes[1][0])
         if t.lambda_identity > 0 and self.channels[0] != self.channels[1]:
             raise GankitError(f"the identity loss compares G(b) with b, so it needs A and B with the same channels "
-                              f"(A has {self.channels[0]}, B {self.channels[1]}); set train.lambda_identity=0, or "
+                              f"(A has {self.channels[0]}, B {self.channels[1]}); set cyclegan.lambda_identity=0, or "
                               f"data.channels=3")
         # pool_A holds fakes of A (F's), for D_A; pool_B fakes of B (G's), for D_B.
         self.pool_A = ImagePool(t.pool_size, shapes[0]).to(self.device)
@@ -96,7 +109,13 @@ class CycleGANRecipe(Translator):
         F = build_generator(m.arch, cb, ca, size, m.width, m.blocks, norm="instance")
         D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance")
         D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance")
-        return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)))
+        return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)), cfg.section("cyclegan"))
+
+    @classmethod
+    def validate(cls, cfg: Config) -> None:
+        super().validate(cfg)
+        pool = cfg.section("cyclegan").pool_size
+        check((pool <= 100_000, f"cyclegan.pool_size is {pool:,}, above the limit of 100,000"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -107,12 +126,8 @@ class CycleGANRecipe(Translator):
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """One Adam for G and F, one for D_A and D_B, as the authors' code."""
-        return adams(self.train, itertools.chain(self.G.parameters(), self.F.parameters()),
-                     itertools.chain(self.D_A.parameters(), self.D_B.parameters()))
-
-    @property
-    def sampler(self) -> nn.Module:
-        return self.G
+        return adam_pair(self.train, itertools.chain(self.G.parameters(), self.F.parameters()),
+                         itertools.chain(self.D_A.parameters(), self.D_B.parameters()))
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -127,9 +142,9 @@ class CycleGANRecipe(Translator):
 
     def g_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
         """(1) Update G and F: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc + 0.5 lambda L_identity."""
-        t = self.train
+        t = self.cyclegan
         with frozen(self.D_A, self.D_B):
-            loss_gan = g_loss(t.loss, self.D_B(fake_b)) + g_loss(t.loss, self.D_A(fake_a))
+            loss_gan = g_loss(self.train.loss, self.D_B(fake_b)) + g_loss(self.train.loss, self.D_A(fake_a))
         loss_cycle = F_.l1_loss(self.F(fake_b), a) + F_.l1_loss(self.G(fake_a), b)
         loss = loss_gan + t.lambda_cycle * loss_cycle
         out = {"loss_g_gan": loss_gan.detach(), "loss_cycle": loss_cycle.detach()}
@@ -137,20 +152,14 @@ class CycleGANRecipe(Translator):
             loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
             loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
             out["loss_identity"] = loss_identity.detach()
-        self.optimizers["G"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["G"].step()
-        out["loss_g"] = loss.detach()
+        out["loss_g"] = update(self.optimizers["G"], loss)
         return out
 
     def d_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
         """(2) Update D_A and D_B on real images and pooled fakes, each objective halved."""
         loss = 0.5 * (d_loss(self.train.loss, self.D_B(b), self.D_B(fake_b)) +
                       d_loss(self.train.loss, self.D_A(a), self.D_A(fake_a)))
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["D"].step()
-        return {"loss_d": loss.detach()}
+        return {"loss_d": update(self.optimizers["D"], loss)}
 
     # -- using it ----------------------------------------------------------------------------------------------------
     def translate(self, images: torch.Tensor, direction: str = "AtoB", to=None) -> torch.Tensor:

@@ -8,20 +8,21 @@
 The trainer hands the recipe one real minibatch per call of `train_step`: each call is one of the k D steps, and the
 k-th is followed by one G step. Losses other than the paper's (WGAN-GP, hinge, LSGAN) change only the two objectives.
 
-Build it from your own nets, `GANRecipe(G, D, train_config, device)`, or from a config, `GANRecipe.from_config(...)`.
-G maps z (N, z_dim) to data and has an attribute `z_dim` (or pass z_dim=); D maps data to one logit per item (or
-per pack of items). Conditional nets take the class labels as a second argument, G(z, y) and D(x, y).
+Build it from your own nets, `GANRecipe(G, D, train_config, device, settings=GANSettings(...))`, or from a config,
+`GANRecipe.from_config(...)`. G maps z (N, z_dim) to data and has an attribute `z_dim` (or pass z_dim=); D maps data
+to one logit per item (or per pack of items). Conditional nets take the class labels as a second argument, G(z, y)
+and D(x, y). The recipe's own settings are the config's `gan:` section (GANSettings).
 """
 from __future__ import annotations
 
-import contextlib
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.recipes.base import Sampler, HasDiscriminator
 from gankit.augment import AdaptiveAugment, build_augment
 from gankit.config import Config, ModelConfig, TrainConfig
 from gankit.errors import GankitError
@@ -29,12 +30,27 @@ from gankit.losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from gankit.models import (DCGANDiscriminator, DCGANGenerator, GoodfellowDiscriminator, GoodfellowGenerator,
                            ToyDiscriminator, ToyGenerator)
 from gankit.models.resnet_gan import ResNetDiscriminator, ResNetGenerator
+from gankit.recipes.base import (Distributable, HasDiscriminator, Recipe, Sampler, adam_pair, autocast, check,
+                                 forward, frozen, sample_pictures, update)
 from gankit.recipes.ema import ema_model
 
 ARCHS = ("dcgan", "goodfellow-mlp", "toy-mlp", "sngan-resnet")
 # For these losses D's output is a log-odds and sigmoid(logit) is D's probability that x is real; for the others it is a
 # raw critic score, logged as it is.
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")
+
+
+@dataclass
+class GANSettings:
+    """The config's `gan:` section."""
+    r1: float = 0.0                  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data; 0 = off
+    ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
+    label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
+    acgan_weight: float = 1.0        # weight of the auxiliary classifier's losses (model.acgan)
+    augment: Literal["none", "diffaugment", "ada"] = "none"  # of D's inputs: Zhao et al. 2020 / Karras et al. 2020
+    augment_policy: str = "color,translation,cutout"  # the operations (gankit.augment) for diffaugment and ada
+    ada_target: float = 0.6          # ada: the r_t = E[sign(D(x_real))] that p is steered to (Karras et al. 3)
+    ada_kimg: float = 100.0          # ada: thousands of images that take p from 0 to 1 (StyleGAN2-ADA: 500)
 
 
 def build_gan(m: ModelConfig, data_shape: tuple[int, ...], num_classes: int) -> tuple[nn.Module, nn.Module]:
@@ -76,22 +92,22 @@ def build_gan(m: ModelConfig, data_shape: tuple[int, ...], num_classes: int) -> 
             DCGANDiscriminator(height, channels, m.width, classes, acgan=m.acgan, norm=m.d_norm))
 
 
-def forward(net: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None):
-    """A net's output for x, given the labels y only when there are some: users' own nets may take x alone."""
-    return net(x) if y is None else net(x, y)
-
-
 def split_logits(out) -> tuple[torch.Tensor, torch.Tensor | None]:
     """D returns logits, or (logits, class logits) with an ACGAN head (Odena et al. 2017)."""
     return out if isinstance(out, tuple) else (out, None)
 
 
-class GANRecipe(Sampler, HasDiscriminator):
+class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
+    name = "gan"
+    settings = GANSettings
+    archs = ARCHS
+
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
-                 device: torch.device | str = "cpu", z_dim: int | None = None):
+                 device: torch.device | str = "cpu", z_dim: int | None = None, settings: GANSettings | None = None):
         self.train = t = train if train is not None else TrainConfig()
+        self.gan = s = settings if settings is not None else GANSettings()
         self.device = torch.device(device)
-        self.z_dim = z_dim or getattr(G, "z_dim", None)
+        self.z_dim = z_dim or getattr(G, "z_dim", None)  # your own nets may carry their sizes, or not
         if not self.z_dim:
             raise GankitError("G has no attribute z_dim: pass z_dim= to GANRecipe")
         self.num_classes = getattr(G, "num_classes", 0)
@@ -99,25 +115,33 @@ class GANRecipe(Sampler, HasDiscriminator):
         self.memory_format = torch.channels_last if t.channels_last and images else torch.preserve_format
         self.G = G.to(self.device, memory_format=self.memory_format)
         self.D = D.to(self.device, memory_format=self.memory_format)
-        self.G_ema = ema_model(self.G, t.ema) if t.ema > 0 else None
-        if t.augment != "none" and not images:
-            raise GankitError(f"train.augment {t.augment} transforms images and this D takes points; "
-                              f"use train.augment=none")
+        self.G_ema = ema_model(self.G, s.ema) if s.ema > 0 else None
+        if s.augment != "none" and not images:
+            raise GankitError(f"gan.augment {s.augment} transforms images and this D takes points; "
+                              f"use gan.augment=none")
         # T of DiffAugment / ADA (gankit.augment): applied to everything D sees, reals and fakes, in both steps.
-        self.augment = build_augment(t.augment, t.augment_policy, t.ada_target, t.ada_kimg).to(self.device)
+        self.augment = build_augment(s.augment, s.augment_policy, s.ada_target, s.ada_kimg).to(self.device)
         # torch.compile does not support double backward: with WGAN-GP's penalty or R1, D stays eager (G compiles).
-        double_backward = t.loss == "wgan-gp" or t.r1 > 0
+        self.double_backward = t.loss == "wgan-gp" or s.r1 > 0
         self.G_fwd = torch.compile(self.G) if t.compile else self.G
-        self.D_fwd = torch.compile(self.D) if t.compile and not double_backward else self.D
-        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if t.amp and self.device.type == "cuda" \
-            else contextlib.nullcontext
-        self.noise_share = (0, 1)  # (this process's rank, processes): the trainer sets it for data parallelism
+        self.D_fwd = torch.compile(self.D) if t.compile and not self.double_backward else self.D
+        self.noise_share = (0, 1)  # (this process's rank, processes): set by distribute() for data parallelism
 
     @classmethod
     def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
                     device: torch.device | str = "cpu") -> "GANRecipe":
         G, D = build_gan(cfg.model, data_shape, num_classes)
-        return cls(G, D, cfg.train, device)
+        return cls(G, D, cfg.train, device, settings=cfg.section("gan"))
+
+    @classmethod
+    def validate(cls, cfg: Config) -> None:
+        super().validate(cfg)
+        s = cfg.section("gan")
+        check((s.r1 >= 0, f"gan.r1 must not be negative, got {s.r1}"),
+              (0 < s.ada_target < 1, f"gan.ada_target is a value of E[sign(D(x))] in (0, 1), got {s.ada_target}"),
+              (s.ada_kimg > 0, f"gan.ada_kimg must be positive, got {s.ada_kimg}"),
+              (0 <= s.label_smoothing < 0.5, f"gan.label_smoothing must lie in [0, 0.5), got {s.label_smoothing}"),
+              (0 <= s.ema < 1, f"gan.ema is a decay in [0, 1), got {s.ema}"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -131,16 +155,33 @@ class GANRecipe(Sampler, HasDiscriminator):
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """Made on first use: a run loaded only to sample never builds them."""
-        t = self.train
-        # Fused Adam (one kernel for all parameters) where the build has it; foreach otherwise.
-        fused = {"fused": True} if self.device.type in ("cuda", "cpu") else {}
-        return {"G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), **fused),
-                "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), **fused)}
+        """Made on first use: a run loaded only to sample never builds them. Fused Adam where the build has it."""
+        return adam_pair(self.train, self.G.parameters(), self.D.parameters(), self.device)
 
     @property
     def sampler(self) -> nn.Module:
         return self.G_ema.module if self.G_ema is not None else self.G
+
+    @property
+    def loss(self) -> str:
+        return self.train.loss
+
+    def progress_pictures(self, data, grid_size: int, seed: int):
+        return sample_pictures(self, grid_size, seed, self.device)
+
+    def distribute(self, wrap, rank: int, size: int) -> None:
+        """Route the steps' forward passes through one wrapper for G and one for D (DDP). Each D step and each G step
+        has one backward pass, so each synchronises exactly once; in the G step D is frozen and reduces nothing.
+        Double backward (WGAN-GP, R1) works: autograd.grad with respect to the input accumulates no parameter
+        gradients, and the loss's backward, which does, runs once."""
+        if self.gan.augment != "none":
+            # Every process holds the same RNG state, so each would cut and shift its rows alike: not one process's run.
+            raise GankitError("gan.augment does not train on several processes yet (each process would draw the same "
+                              "augmentation for its rows); train on one process, or set gan.augment=none")
+        G, D = wrap(self.G), wrap(self.D)
+        self.G_fwd = torch.compile(G) if self.train.compile else G
+        self.D_fwd = torch.compile(D) if self.train.compile and not self.double_backward else D
+        self.noise_share = (rank, size)  # every process draws the global batch's z and keeps its rows
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -163,7 +204,7 @@ class GANRecipe(Sampler, HasDiscriminator):
         z = self.noise(real.shape[0])
         # G(z) is computed once. When a G step follows, it keeps its graph and the G step reuses it (pytorch/examples'
         # DCGAN does the same), saving a forward pass of G; otherwise no graph is built at all.
-        with self.autocast(), torch.set_grad_enabled(g_step_follows):
+        with autocast(self.train.amp, self.device), torch.set_grad_enabled(g_step_follows):
             fake = forward(self.G_fwd, z, y)
         out = self.d_step(real, fake.detach(), y)
         if g_step_follows:
@@ -179,26 +220,22 @@ class GANRecipe(Sampler, HasDiscriminator):
 
     def d_step(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """(1) Update D: ascend log D(x) + log(1 - D(G(z))), i.e. descend the chosen loss's D objective."""
-        t = self.train
-        if t.r1:
+        t, s = self.train, self.gan
+        if s.r1:
             real = real.detach().requires_grad_(True)  # R1 differentiates D's output with respect to x
-        with self.autocast():
+        with autocast(self.train.amp, self.device):
             # D judges T(x) and T(G(z)). R1 differentiates with respect to x through T, as StyleGAN2-ADA does.
             real_logits, real_cls = split_logits(forward(self.D_fwd, self.augment(real), y))
             fake_logits, fake_cls = split_logits(forward(self.D_fwd, self.augment(fake), y))
         if isinstance(self.augment, AdaptiveAugment):  # ADA's overfitting signal r_t = E[sign(D(T(x)))]
             self.augment.observe(real_logits.detach())
-        with self.autocast():
-            loss_d = d_loss(t.loss, real_logits.float(), fake_logits.float(), real_label=1.0 - t.label_smoothing)
+        with autocast(self.train.amp, self.device):
+            loss_d = d_loss(t.loss, real_logits.float(), fake_logits.float(), real_label=1.0 - s.label_smoothing)
             if real_cls is not None:  # ACGAN: D also learns to name the class of real and of fake images
-                loss_d = loss_d + t.acgan_weight * (F.cross_entropy(real_cls.float(), y) +
+                loss_d = loss_d + s.acgan_weight * (F.cross_entropy(real_cls.float(), y) +
                                                     F.cross_entropy(fake_cls.float(), y))
         penalty, out = self.d_regularizers(real, fake, real_logits, y)
-        loss_d = loss_d + penalty
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.optimizers["D"].step()
-        out["loss_d"] = loss_d.detach()
+        out["loss_d"] = update(self.optimizers["D"], loss_d + penalty)
         if isinstance(self.augment, AdaptiveAugment):
             out["ada_p"], out["ada_rt"] = self.augment.p.clone(), self.augment.rt.clone()
         real_logits, fake_logits = real_logits.detach().float(), fake_logits.detach().float()
@@ -219,9 +256,9 @@ class GANRecipe(Sampler, HasDiscriminator):
             gp = gradient_penalty(self.D_fwd, real, fake.float(), y)
             penalty = penalty + t.lambda_gp * gp
             out["gp"] = gp.detach()
-        if t.r1:
+        if self.gan.r1:
             r1 = r1_penalty(real_logits.float(), real)
-            penalty = penalty + t.r1 / 2 * r1
+            penalty = penalty + self.gan.r1 / 2 * r1
             out["r1"] = r1.detach()
         return penalty, out
 
@@ -229,17 +266,13 @@ class GANRecipe(Sampler, HasDiscriminator):
         """(2) Update G: descend log(1 - D(G(z))), or ascend log D(G(z)) (non-saturating), on the D step's G(z).
 
         D's parameters are frozen, so the backward pass computes only the gradient that flows through D into G."""
-        t = self.train
-        self.D.requires_grad_(False)
-        with self.autocast():
-            logits, cls = split_logits(forward(self.D_fwd, self.augment(fake), y))  # a fresh T: DiffAugment eq. 4
-            loss_g = g_loss(t.loss, logits.float())
-            if cls is not None:
-                loss_g = loss_g + t.acgan_weight * F.cross_entropy(cls.float(), y)
-        self.optimizers["G"].zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.optimizers["G"].step()
-        self.D.requires_grad_(True)
+        with frozen(self.D):
+            with autocast(self.train.amp, self.device):
+                logits, cls = split_logits(forward(self.D_fwd, self.augment(fake), y))  # a fresh T: DiffAugment eq. 4
+                loss_g = g_loss(self.train.loss, logits.float())
+                if cls is not None:
+                    loss_g = loss_g + self.gan.acgan_weight * F.cross_entropy(cls.float(), y)
+            out = {"loss_g": update(self.optimizers["G"], loss_g)}
         if self.G_ema is not None:
             self.G_ema.update_parameters(self.G)
-        return {"loss_g": loss_g.detach()}
+        return out

@@ -11,34 +11,45 @@ G maximises log D(x, G(x)) (the non-saturating form); no z: the dropout in G's d
 Defaults as the authors' code: lambda_L1 = 100, Adam(2e-4, beta1 0.5), the rate constant for the first half of the
 run and falling linearly to 0 over the second (train.lr_decay linear, train.lr_constant 0.5).
 
-Settings: train.lambda_l1, train.lambda_gan (the cGAN term's weight in G's loss: 0 is L1 alone, as in Table 1; D is
+Settings (the config's `pix2pix:` section): pix2pix.lambda_l1, pix2pix.lambda_gan (the cGAN term's weight in G's loss: 0 is L1 alone, as in Table 1; D is
 then not trained), train.loss (the GAN objective: nonsaturating as the paper; lsgan, hinge also work), model.arch
 (unet as the paper, or resnet), model.width (ngf = ndf), model.blocks (resnet only).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss
 from gankit.models.translation import PatchGANDiscriminator, patchgan_layers
-from gankit.recipes.translation import (adams, build_generator, check_images, evaluating, frozen, in_batches,
-                                        table, two_shapes)
+from gankit.recipes.base import adam_pair, evaluating, frozen, update
+from gankit.recipes.translation import (GENERATORS, TranslationRecipe, build_generator, check_images, in_batches, table,
+                                        two_shapes)
 
 
-class Pix2PixRecipe(Translator):
-    z_dim = None       # no z: G maps an image to an image
-    num_classes = 0
+@dataclass
+class Pix2PixSettings:
+    """The config's `pix2pix:` section."""
+    lambda_l1: float = 100.0         # weight of ||y - G(x)||_1 (Isola et al. eq. 4)
+    lambda_gan: float = 1.0          # weight of the cGAN term in G's loss; 0 = L1 alone (their Table 1)
+
+
+class Pix2PixRecipe(TranslationRecipe):
+    name = "pix2pix"
+    settings = Pix2PixSettings
+    archs = GENERATORS
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
-                 device: torch.device | str = "cpu", channels: tuple[int, int] = (3, 3)):
+                 device: torch.device | str = "cpu", channels: tuple[int, int] = (3, 3),
+                 settings: Pix2PixSettings | None = None):
         self.train = train if train is not None else TrainConfig()
+        self.pix2pix = settings if settings is not None else Pix2PixSettings()
         self.device = torch.device(device)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.channels = channels  # (C_A, C_B)
@@ -50,7 +61,7 @@ class Pix2PixRecipe(Translator):
         m = cfg.model
         G = build_generator(m.arch, ca, cb, max(h, w), m.width, m.blocks, norm="batch")
         D = PatchGANDiscriminator(ca + cb, m.width, patchgan_layers(max(h, w)), norm="batch")
-        return cls(G, D, cfg.train, device, (ca, cb))
+        return cls(G, D, cfg.train, device, (ca, cb), cfg.section("pix2pix"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -59,49 +70,38 @@ class Pix2PixRecipe(Translator):
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return adams(self.train, self.G.parameters(), self.D.parameters())
-
-    @property
-    def sampler(self) -> nn.Module:
-        return self.G
+        return adam_pair(self.train, self.G.parameters(), self.D.parameters())
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
         l1 = [("L1 to the target", {"loss_l1": "|y - G(x)|"})]
-        if self.train.lambda_gan == 0:  # L1 alone: no D, no adversarial losses
+        if self.pix2pix.lambda_gan == 0:  # L1 alone: no D, no adversarial losses
             return l1
         return [("adversarial losses", {"loss_d": "D loss", "loss_g_gan": "G's cGAN loss"}), *l1]
 
     # -- one step: (1) D, (2) G ----------------------------------------------------------------------------------
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
         fake = self.G(x)
-        out = self.d_step(x, y, fake.detach()) if self.train.lambda_gan > 0 else {}
+        out = self.d_step(x, y, fake.detach()) if self.pix2pix.lambda_gan > 0 else {}
         return out | self.g_step(x, y, fake)
 
     def d_step(self, x: torch.Tensor, y: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """(1) Update D: ascend log D(x, y) + log(1 - D(x, G(x))); the objective is halved (Section 3.3)."""
         real_logits = self.D(torch.cat([x, y], dim=1))
         fake_logits = self.D(torch.cat([x, fake], dim=1))
-        loss_d = 0.5 * d_loss(self.train.loss, real_logits, fake_logits)
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.optimizers["D"].step()
-        return {"loss_d": loss_d.detach()}
+        return {"loss_d": update(self.optimizers["D"], 0.5 * d_loss(self.train.loss, real_logits, fake_logits))}
 
     def g_step(self, x: torch.Tensor, y: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """(2) Update G: descend lambda_gan * (-log D(x, G(x))) + lambda_L1 * ||y - G(x)||_1."""
-        t = self.train
+        s = self.pix2pix
         loss_l1 = F.l1_loss(fake, y)
-        loss_g, out = t.lambda_l1 * loss_l1, {"loss_l1": loss_l1.detach()}
-        if t.lambda_gan > 0:
+        loss_g, out = s.lambda_l1 * loss_l1, {"loss_l1": loss_l1.detach()}
+        if s.lambda_gan > 0:
             with frozen(self.D):
-                loss_g_gan = g_loss(t.loss, self.D(torch.cat([x, fake], dim=1)))
-            loss_g = loss_g + t.lambda_gan * loss_g_gan
+                loss_g_gan = g_loss(self.train.loss, self.D(torch.cat([x, fake], dim=1)))
+            loss_g = loss_g + s.lambda_gan * loss_g_gan
             out["loss_g_gan"] = loss_g_gan.detach()
-        self.optimizers["G"].zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.optimizers["G"].step()
-        out["loss_g"] = loss_g.detach()
+        out["loss_g"] = update(self.optimizers["G"], loss_g)
         return out
 
     # -- using it ----------------------------------------------------------------------------------------------------

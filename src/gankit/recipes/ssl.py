@@ -19,12 +19,13 @@ The trainer hands the recipe unlabelled minibatches of the training split and ne
 use, and a labelled batch is drawn each step from torch's global RNG, whose state the checkpoint holds, so a resumed
 run stays bit-identical.
 
-Two more routes share this recipe and network:
-  train.unsupervised_weight=0   the supervised baseline: the same D on the labelled images alone (G is never trained)
-  train.init_from=GAN_RUN       the fine-tune route: D's trunk starts from a GAN's D trained without labels
+Two more routes share this recipe and network (its settings are the config's `ssl:` section, SSLSettings):
+  ssl.unsupervised_weight=0   the supervised baseline: the same D on the labelled images alone (G is never trained)
+  ssl.init_from=GAN_RUN       the fine-tune route: D's trunk starts from a GAN's D trained without labels
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -32,15 +33,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.recipes.base import Sampler, Classifier, HasDiscriminator
 from gankit.config import Config, TrainConfig
 from gankit.data import Dataset
 from gankit.errors import GankitError
 from gankit.models import DCGANDiscriminator, DCGANGenerator
 from gankit.models.ssl import SSLDiscriminator
+from gankit.recipes.base import (Classifier, Recipe, Sampler, adam_pair, check, evaluating, frozen, sample_pictures,
+                                 update)
 
 ARCHS = ("dcgan",)
 TEST_BATCH = 1000  # test images classified at a time
+
+
+@dataclass
+class SSLSettings:
+    """The config's `ssl:` section."""
+    unsupervised_weight: float = 1.0  # weight of the unlabelled/generated loss; 0 = the supervised baseline
+    init_from: str | None = None     # a GAN run whose D trunk starts the classifier (the fine-tune route)
+    classify_every: int = 0          # log the test accuracy every this many steps; 0 = off
+    dropout: float = 0.0             # dropout after each of D's blocks (Salimans et al. 2016)
 
 
 def real_probability(logits: torch.Tensor) -> torch.Tensor:
@@ -63,15 +74,20 @@ def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tens
     return (real_features.mean(0) - fake_features.mean(0)).pow(2).mean()
 
 
-class SSLRecipe(Sampler, Classifier, HasDiscriminator):
-    """Build it from your own nets, `SSLRecipe(G, D, labelled, test, train_config, device)`: D maps images to
-    (class logits (N, K), features (N, F)); labelled and test are Datasets with labels. Or from a config,
-    `SSLRecipe.from_config(...)`, which loads the labelled and test sets on first use."""
+class SSLRecipe(Recipe, Sampler, Classifier):
+    """Build it from your own nets, `SSLRecipe(G, D, labelled, test, train_config, device, settings=SSLSettings())`:
+    D maps images to (class logits (N, K), features (N, F)); labelled and test are Datasets with labels. Or from a
+    config, `SSLRecipe.from_config(...)`, which loads the labelled and test sets on first use."""
+
+    name = "ssl"
+    settings = SSLSettings
+    archs = ARCHS
 
     def __init__(self, G: nn.Module, D: nn.Module, labelled: Dataset | None = None, test: Dataset | None = None,
                  train: TrainConfig | None = None, device: torch.device | str = "cpu", z_dim: int | None = None,
-                 splits=None, init_from: str | None = None):
+                 splits=None, settings: SSLSettings | None = None):
         self.train = train if train is not None else TrainConfig()
+        self.ssl = settings if settings is not None else SSLSettings()
         self.device = torch.device(device)
         self.z_dim = z_dim or getattr(G, "z_dim", None)
         if not self.z_dim:
@@ -81,7 +97,7 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
         self._splits = splits if labelled is None else (lambda: (labelled, test))
         self._labelled: Dataset | None = None
         self._test: Dataset | None = None
-        self.init_from = init_from
+        self.init_from = self.ssl.init_from
 
     @classmethod
     def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
@@ -97,12 +113,12 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
             raise GankitError("the ssl recipe needs a labelled data set, and this one has no labels")
         if not d.labels_per_class:
             raise GankitError("the ssl recipe needs data.labels_per_class (the labels it may see, per class)")
-        if (cfg.preset or "").endswith("-finetune") and not cfg.train.init_from:
+        if (cfg.preset or "").endswith("-finetune") and not cfg.ssl.init_from:
             raise GankitError(f"preset {cfg.preset} fine-tunes a GAN's D: name the GAN run with "
-                              f"--set train.init_from=RUN (see the preset's comment: gankit presets)")
+                              f"--set ssl.init_from=RUN (see the preset's comment: gankit presets)")
         channels, size, _ = data_shape
         G = DCGANGenerator(m.z_dim, size, channels, m.width)
-        D = SSLDiscriminator(size, channels, m.width, num_classes, norm=m.d_norm, dropout=cfg.train.dropout)
+        D = SSLDiscriminator(size, channels, m.width, num_classes, norm=m.d_norm, dropout=cfg.ssl.dropout)
 
         def splits():
             from gankit.data.labels import few_label_split
@@ -111,7 +127,15 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
                                                 channels=d.channels)
             return labelled, test
 
-        return cls(G, D, train=cfg.train, device=device, splits=splits, init_from=cfg.train.init_from)
+        return cls(G, D, train=cfg.train, device=device, splits=splits, settings=cfg.section("ssl"))
+
+    @classmethod
+    def validate(cls, cfg: Config) -> None:
+        super().validate(cfg)
+        s = cfg.section("ssl")
+        check((0 <= s.dropout < 1, f"ssl.dropout must lie in [0, 1), got {s.dropout}"),
+              (s.unsupervised_weight >= 0, f"ssl.unsupervised_weight must not be negative, got {s.unsupervised_weight}"),
+              (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -120,20 +144,21 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        t = self.train
-        return {"G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2)),
-                "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2))}
+        return adam_pair(self.train, self.G.parameters(), self.D.parameters())
 
     @property
     def sampler(self) -> nn.Module:
         return self.G
+
+    def progress_pictures(self, data, grid_size: int, seed: int):
+        return sample_pictures(self, grid_size, seed, self.device)
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
         panels = [("losses", {"loss_supervised": "supervised (D)", "loss_unsupervised": "unsupervised (D)",
                               "loss_g": "feature matching (G)"}),
                   ("classifier accuracy", {"accuracy_labelled": "labelled batch", "test_accuracy": "test set"})]
-        if self.train.unsupervised_weight:
+        if self.ssl.unsupervised_weight:
             panels.insert(1, ("D(x) = Z/(Z+1), as probability", {"d_real": "D(x)", "d_fake": "D(G(z))"}))
         return panels
 
@@ -161,17 +186,17 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
         unlabelled batch, is never read."""
         if step == 0 and self.init_from:
             load_gan_trunk(self.D, self.init_from)
-        t = self.train
+        t, s = self.train, self.ssl
         index = torch.randint(len(self.labelled), (t.batch_size,), device=self.device)
         x_labelled, y_labelled = self.labelled.batch(index)
-        if not t.unsupervised_weight:  # the supervised baseline: D alone, on the labelled batch alone
+        if not s.unsupervised_weight:  # the supervised baseline: D alone, on the labelled batch alone
             out = self.d_step(x_labelled, y_labelled, None, None)
         else:
             z = torch.randn(real.shape[0], self.z_dim, device=self.device)
             fake = self.G(z)
             out = self.d_step(x_labelled, y_labelled, real, fake.detach())
             out |= self.g_step(real, fake)
-        if t.classify_every and (step + 1) % t.classify_every == 0:
+        if s.classify_every and (step + 1) % s.classify_every == 0:
             out["test_accuracy"] = torch.tensor(self.accuracy(self.test))
         return out
 
@@ -187,38 +212,26 @@ class SSLRecipe(Sampler, Classifier, HasDiscriminator):
             real_logits, _ = self.D(real)
             fake_logits, _ = self.D(fake)
             supervised, unsupervised = ssl_d_losses(labelled_logits, y_labelled, real_logits, fake_logits)
-            loss = supervised + self.train.unsupervised_weight * unsupervised
+            loss = supervised + self.ssl.unsupervised_weight * unsupervised
             out |= {"loss_supervised": supervised.detach(), "loss_unsupervised": unsupervised.detach(),
                     "d_real": real_probability(real_logits.detach()).mean(),
                     "d_fake": real_probability(fake_logits.detach()).mean()}
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["D"].step()
-        out["loss_d"] = loss.detach()
+        out["loss_d"] = update(self.optimizers["D"], loss)
         return out
 
     def g_step(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """(2) Update G: match the mean of D's features on G's images to their mean on real images."""
-        self.D.requires_grad_(False)
-        with torch.no_grad():
-            _, real_features = self.D(real)
-        _, fake_features = self.D(fake)
-        loss_g = feature_matching_loss(real_features, fake_features)
-        self.optimizers["G"].zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.optimizers["G"].step()
-        self.D.requires_grad_(True)
-        return {"loss_g": loss_g.detach()}
+        with frozen(self.D):
+            with torch.no_grad():
+                _, real_features = self.D(real)
+            _, fake_features = self.D(fake)
+            return {"loss_g": update(self.optimizers["G"], feature_matching_loss(real_features, fake_features))}
 
     # -- the classifier -----------------------------------------------------------------------------------------------
-    @torch.no_grad()
     def classify(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits (N, K) of images in [-1, 1], D in eval mode (no dropout; no randomness consumed)."""
-        was_training = self.D.training
-        self.D.eval()
-        logits = torch.cat([self.D(chunk.to(self.device))[0].float() for chunk in images.split(TEST_BATCH)])
-        self.D.train(was_training)
-        return logits
+        with evaluating(self.D):
+            return torch.cat([self.D(chunk.to(self.device))[0].float() for chunk in images.split(TEST_BATCH)])
 
     def accuracy(self, data: Dataset) -> float:
         """The share of `data` whose class D's classifier names correctly."""
@@ -238,17 +251,17 @@ def load_gan_trunk(D: SSLDiscriminator, run_dir: str | Path) -> None:
 
     ckpt = latest_checkpoint(Path(run_dir) / "checkpoints")
     if ckpt is None:
-        raise GankitError(f"train.init_from: {run_dir} has no checkpoint (it should be a GAN run folder)")
+        raise GankitError(f"ssl.init_from: {run_dir} has no checkpoint (it should be a GAN run folder)")
     meta = json.loads((ckpt / "meta.json").read_text())
     m = meta.get("model") or {}
     if m.get("arch") != "dcgan" or m.get("conditional") or m.get("acgan"):
-        raise GankitError(f"train.init_from: {run_dir} is not an unconditional DCGAN run")
+        raise GankitError(f"ssl.init_from: {run_dir} is not an unconditional DCGAN run")
     channels, size, _ = meta["data_shape"]
     gan_D = DCGANDiscriminator(size, channels, m["width"], norm=m["d_norm"])
     load_weights(ckpt, {"D": gan_D})
     source, target = list(gan_D.features.state_dict().values()), list(D.features.state_dict().values())
     if len(source) != len(target) or any(a.shape != b.shape for a, b in zip(source, target)):
-        raise GankitError(f"train.init_from: {run_dir}'s D (model.width {m['width']}, model.d_norm {m['d_norm']}) "
+        raise GankitError(f"ssl.init_from: {run_dir}'s D (model.width {m['width']}, model.d_norm {m['d_norm']}) "
                           f"does not have this run's D trunk; train the GAN with the same width and d_norm")
     with torch.no_grad():
         for a, b in zip(source, target):

@@ -15,26 +15,38 @@ decay to 0. train.loss may be another GAN loss (then no gradient penalty).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.recipes.base import Translator
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.losses import d_loss, g_loss, gradient_penalty
 from gankit.models.translation import StarGANDiscriminator, StarGANGenerator
-from gankit.recipes.translation import adams, check_images, evaluating, frozen, in_batches, table
+from gankit.recipes.base import adam_pair, evaluating, frozen, update
+from gankit.recipes.translation import TranslationRecipe, check_images, in_batches, table
 
 
-class StarGANRecipe(Translator):
-    z_dim = None
+@dataclass
+class StarGANSettings:
+    """The config's `stargan:` section."""
+    lambda_cls: float = 1.0          # domain classification (Choi et al. eq. 5-6)
+    lambda_rec: float = 10.0         # reconstruction to the source domain (eq. 4)
+
+
+class StarGANRecipe(TranslationRecipe):
+    name = "stargan"
+    settings = StarGANSettings
+    archs = ("stargan",)
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
-                 device: torch.device | str = "cpu", domains: list[str] | None = None, channels: int = 3):
+                 device: torch.device | str = "cpu", domains: list[str] | None = None, channels: int = 3,
+                 settings: StarGANSettings | None = None):
         self.train = train if train is not None else TrainConfig()
+        self.stargan = settings if settings is not None else StarGANSettings()
         self.device = torch.device(device)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.num_classes = G.num_domains  # the domains are the classes a StarGAN run knows
@@ -51,7 +63,7 @@ class StarGANRecipe(Translator):
         m = cfg.model
         G = StarGANGenerator(c, num_classes, m.width, m.blocks)
         D = StarGANDiscriminator(c, num_classes, max(h, w), m.width)
-        return cls(G, D, cfg.train, device, None, c)
+        return cls(G, D, cfg.train, device, None, c, cfg.section("stargan"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -60,11 +72,7 @@ class StarGANRecipe(Translator):
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return adams(self.train, self.G.parameters(), self.D.parameters())
-
-    @property
-    def sampler(self) -> nn.Module:
-        return self.G
+        return adam_pair(self.train, self.G.parameters(), self.D.parameters())
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -90,31 +98,25 @@ class StarGANRecipe(Translator):
         real_src, real_cls = self.D(x)
         fake_src, _ = self.D(fake)
         loss_cls = F.cross_entropy(real_cls, c_org)
-        loss = d_loss(t.loss, real_src, fake_src) + t.lambda_cls * loss_cls
+        loss = d_loss(t.loss, real_src, fake_src) + self.stargan.lambda_cls * loss_cls
         out = {"loss_cls_real": loss_cls.detach()}
         if t.loss == "wgan-gp":
             gp = gradient_penalty(self.D, x, fake)
             loss = loss + t.lambda_gp * gp
             out["gp"] = gp.detach()
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["D"].step()
-        out["loss_d"] = loss.detach()
+        out["loss_d"] = update(self.optimizers["D"], loss)
         return out
 
     def g_step(self, x, c_org, c_trg, fake) -> dict[str, torch.Tensor]:
         """(2) Update G: fool D_src, be classified as the target domain, and come back to x from G(x, c)."""
-        t = self.train
+        s = self.stargan
         with frozen(self.D):
             fake_src, fake_cls = self.D(fake)
-        loss_adv = g_loss(t.loss, fake_src)
+        loss_adv = g_loss(self.train.loss, fake_src)
         loss_cls = F.cross_entropy(fake_cls, c_trg)
         loss_rec = F.l1_loss(self.G(fake, c_org), x)
-        loss = loss_adv + t.lambda_cls * loss_cls + t.lambda_rec * loss_rec
-        self.optimizers["G"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["G"].step()
-        return {"loss_g": loss.detach(), "loss_g_adv": loss_adv.detach(), "loss_cls_fake": loss_cls.detach(),
+        loss = loss_adv + s.lambda_cls * loss_cls + s.lambda_rec * loss_rec
+        return {"loss_g": update(self.optimizers["G"], loss), "loss_g_adv": loss_adv.detach(), "loss_cls_fake": loss_cls.detach(),
                 "loss_rec": loss_rec.detach()}
 
     # -- using it ----------------------------------------------------------------------------------------------------

@@ -1,17 +1,17 @@
-"""What the three translation recipes (pix2pix, CycleGAN, StarGAN) share: no z, a `translate` method instead of
-sampling, and progress pictures as a table of held-out inputs, one row per item: input | output (| reconstruction)
-(| target). A translation recipe has z_dim None; the trainer then saves only its pictures (gankit.training)."""
+"""What the translation recipes (pix2pix, CycleGAN, StarGAN) share: no z, a `translate` method instead of sampling
+(the Translator capability), their data (two domains, or images with a domain each), and progress pictures as a table
+of held-out inputs, one row per item: input | output (| reconstruction) (| target)."""
 from __future__ import annotations
-
-import contextlib
 
 import torch
 from torch import nn
 
+from gankit.config import Config
 from gankit.errors import GankitError
 from gankit.models.translation import MIN_SIZE, ResNetGenerator, UNetGenerator
+from gankit.recipes import base
+from gankit.recipes.base import Recipe, Translator
 
-TRANSLATION_RECIPES = ("pix2pix", "cyclegan", "stargan")
 GENERATORS = ("unet", "resnet")  # model.arch of pix2pix and CycleGAN: the authors' code offers both for either
 BATCH = 256  # images translated at a time
 
@@ -35,38 +35,27 @@ def build_generator(arch: str, in_channels: int, out_channels: int, image_size: 
     raise GankitError(f"model.arch {arch} is not a translation generator; choose {' or '.join(GENERATORS)}")
 
 
-def adams(train, g_params, d_params) -> dict[str, torch.optim.Optimizer]:
-    """The optimizers of every translation paper: Adam for the generator(s) at train.lr_g and for the
-    discriminator(s) at train.lr_d, betas (train.beta1, train.beta2)."""
-    betas = (train.beta1, train.beta2)
-    return {"G": torch.optim.Adam(g_params, lr=train.lr_g, betas=betas),
-            "D": torch.optim.Adam(d_params, lr=train.lr_d, betas=betas)}
+class TranslationRecipe(Recipe, Translator):
+    """A recipe that maps images to images. Subclasses write `pictures(a, b)`: {name: table (rows, columns, C, H, W)}
+    of the held-out inputs the data set previews."""
 
+    @classmethod
+    def load_data(cls, cfg: Config):
+        from gankit.data.translation_dataset import load_translation_dataset
+        d = cfg.data
+        return load_translation_dataset(d.name, d.root, cls.name, image_size=d.image_size, channels=d.channels,
+                                        n=d.n, seed=cfg.train.seed)
 
-@contextlib.contextmanager
-def frozen(*nets: nn.Module):
-    """D's parameters take no gradient while G's loss is backpropagated through D (stylegan2-ada's phases)."""
-    for net in nets:
-        net.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for net in nets:
-            net.requires_grad_(True)
+    @classmethod
+    def validate(cls, cfg: Config) -> None:
+        super().validate(cfg)
+        settings = cfg.section(cls.name)
+        negative = [f"{cls.name}.{k}" for k, v in vars(settings).items() if isinstance(v, (int, float)) and v < 0]
+        base.check((not negative, f"{', '.join(negative)} must not be negative"))
 
-
-@contextlib.contextmanager
-def evaluating(*nets: nn.Module):
-    """Eval mode (dropout off, BatchNorm's running statistics), restored afterwards: consumes no randomness."""
-    was = [net.training for net in nets]
-    for net in nets:
-        net.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for net, mode in zip(nets, was):
-            net.train(mode)
+    def progress_pictures(self, data, grid_size: int, seed: int):
+        return {name: (rows.flatten(0, 1), rows.shape[1])
+                for name, rows in self.pictures(*data.preview(grid_size)).items()}
 
 
 def in_batches(fn, images: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
@@ -75,16 +64,7 @@ def in_batches(fn, images: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
 
 
 def check_images(images: torch.Tensor, channels: int, what: str) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        raise GankitError(f"{what} must be images (N, C, H, W), got "
-                          f"{tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__}")
-    if images.shape[1] != channels:
-        raise GankitError(f"{what} must have {channels} channel(s) ({'gray' if channels == 1 else 'RGB'}), got "
-                          f"{images.shape[1]}")
-    if min(images.shape[-2:]) < MIN_SIZE:
-        raise GankitError(f"{what} are {images.shape[-1]}x{images.shape[-2]}; the nets need at least "
-                          f"{MIN_SIZE}x{MIN_SIZE} pixels")
-    return images.float()
+    return base.check_images(images, channels, what, MIN_SIZE)
 
 
 def table(columns: list[torch.Tensor], per_row: int = 4) -> torch.Tensor:

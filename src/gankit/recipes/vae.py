@@ -9,30 +9,36 @@
 The loss is -ELBO in nats per image, logged as `loss`, with its two terms `recon` (-log p(x|z)) and `kl`.
 Config reuse: train.lr_g is the learning rate of the one Adam optimizer (train.beta1/beta2 its betas), model.z_dim
 the latent size, model.width the channels (vae-conv) or hidden units (vae-mlp), model.depth the hidden layers
-(vae-mlp), train.likelihood the form of p(x|z).
+(vae-mlp); the config's `vae:` section (VAESettings) holds the form of p(x|z).
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
-
-from functools import cached_property
-
 from torch import nn
 
-from gankit.recipes.base import Sampler, Encoder
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
 from gankit.models.vae import Decoder, build_vae
+from gankit.recipes.base import Encoder, Recipe, Sampler, adam, evaluating, fixed_items, sample_pictures, update
 
 ARCHS = ("vae-mlp", "vae-conv")
 BINARISABLE = ("digits", "mnist")  # nearly black-and-white: a Bernoulli per pixel fits them (Kingma & Welling C.2)
 
 
+@dataclass
+class VAESettings:
+    """The config's `vae:` section."""
+    likelihood: Literal["auto", "bernoulli", "gaussian"] = "auto"  # p(x|z); auto: bernoulli for digits/mnist
+
+
 def resolve_likelihood(cfg: Config) -> str:
-    name = cfg.train.likelihood
+    name = cfg.section("vae").likelihood
     if name == "auto":
         return "bernoulli" if cfg.data.name in BINARISABLE else "gaussian"
     return name
@@ -61,9 +67,13 @@ def reconstruction_nll(decoder, z: torch.Tensor, x: torch.Tensor) -> torch.Tenso
     return nll.flatten(1).sum(dim=1)
 
 
-class VAERecipe(Sampler, Encoder):
+class VAERecipe(Recipe, Sampler, Encoder):
     """Build it from your own nets, `VAERecipe(encoder, decoder, train_config, device)`: the encoder maps x to
     (mu, logvar) of q(z|x); the decoder is a gankit.models.vae.Decoder (its `logits(z)` and `likelihood`)."""
+
+    name = "vae"
+    settings = VAESettings
+    archs = ARCHS
 
     def __init__(self, encoder: nn.Module, decoder: Decoder, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu"):
@@ -89,8 +99,7 @@ class VAERecipe(Sampler, Encoder):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """One Adam for encoder and decoder, made on first use (a run loaded only to sample never builds it)."""
         t = self.train
-        params = [*self.encoder.parameters(), *self.decoder.parameters()]
-        return {"vae": torch.optim.Adam(params, lr=t.lr_g, betas=(t.beta1, t.beta2))}
+        return {"vae": adam([*self.encoder.parameters(), *self.decoder.parameters()], t.lr_g, (t.beta1, t.beta2))}
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -115,30 +124,25 @@ class VAERecipe(Sampler, Encoder):
     def train_step(self, x: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         recon, kl = self.negative_elbo(x)
         loss = (recon + kl).mean()  # -ELBO averaged over the minibatch (the paper's estimator, eq. 8 with L = 1)
-        self.optimizers["vae"].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizers["vae"].step()
-        out = {"loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
+        out = {"loss": update(self.optimizers["vae"], loss), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
         if self.decoder.log_sigma is not None:
             out["sigma_x"] = self.decoder.log_sigma.detach().exp()
         return out
 
-    @torch.no_grad()
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The latent code of images x: the mean of q(z|x)."""
-        was_training = self.encoder.training
-        self.encoder.eval()
-        mu, _ = self.encoder(x.to(self.device))
-        self.encoder.train(was_training)
-        return mu
+        with evaluating(self.encoder):
+            return self.encoder(x.to(self.device))[0]
 
-    @torch.no_grad()
-    def pictures(self, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def progress_pictures(self, data, grid_size: int, seed: int):
+        """The fixed-noise grid, and fixed real images beside their reconstructions (recon-*.png)."""
+        x, _ = data.batch(fixed_items(data, grid_size, seed).to(self.device))
+        return sample_pictures(self, grid_size, seed, self.device) | {"reconstructions": (self.reconstructions(x), None)}
+
+    def reconstructions(self, x: torch.Tensor) -> torch.Tensor:
         """Each input beside its reconstruction (decoded mean of q(z|x)), in pairs along each row."""
         n = next(k for k in (32, 8, 2, 1) if k <= len(x))  # 2n images tile as a square of even width
         x = x[:n]
-        was_training = self.decoder.training
-        self.decoder.eval()
-        recon = self.decoder(self.encode(x))
-        self.decoder.train(was_training)
-        return {"reconstructions": torch.stack([x, recon], dim=1).flatten(0, 1)}
+        with evaluating(self.decoder):
+            recon = self.decoder(self.encode(x))
+        return torch.stack([x, recon], dim=1).flatten(0, 1)

@@ -22,7 +22,7 @@ from gankit.data import sample_toy
 from gankit.errors import GankitError
 from gankit.losses import g_loss
 from gankit.models import ToyDiscriminator, ToyGenerator
-from gankit.recipes import GANRecipe
+from gankit.recipes import GANRecipe, GANSettings
 from gankit.recipes.gan import PROBABILITY_LOSSES
 
 DATASETS = {"ring": ("ring8", 3.0), "grid": ("grid25", 5.5), "drawn": (None, 3.0)}  # name -> (toy set, view extent)
@@ -61,11 +61,12 @@ class LabSession:
             pick = torch.randint(len(centres), (POOL,), generator=gen)
             self.data = centres[pick] + DRAWN_STD * torch.randn(POOL, 2, generator=gen)
         # The toy presets' nets (2-D MLPs), a little narrower so a step costs a few milliseconds.
-        train = TrainConfig(loss=s.loss, k=s.k, lr_g=s.lr, lr_d=s.lr, beta1=0.5, beta2=0.999, r1=s.r1,
+        train = TrainConfig(loss=s.loss, k=s.k, lr_g=s.lr, lr_d=s.lr, beta1=0.5, beta2=0.999,
                             batch_size=BATCH, channels_last=False, seed=s.seed)
         with torch.random.fork_rng():  # the nets' initial weights follow the seed; the server's RNG is left alone
             torch.manual_seed(s.seed)
-            self.recipe = GANRecipe(ToyGenerator(2, 2, 64, 3), ToyDiscriminator(2, 64, 3), train, "cpu")
+            self.recipe = GANRecipe(ToyGenerator(2, 2, 64, 3), ToyDiscriminator(2, 64, 3), train, "cpu",
+                                    settings=GANSettings(r1=s.r1))
         self.settings, self.loss = s, s.loss
         self.step = 0
         self.running = False

@@ -115,35 +115,23 @@ def _ddp(module: nn.Module, device: torch.device) -> nn.Module:
 
 
 def wrap(recipe, world: World, device: torch.device, sync_bn: bool) -> None:
-    """Make the recipe's steps run through DDP, one wrapper for G and one for D; `recipe.modules` (what checkpoints
-    hold) stay the plain nets, so a run trained on N processes resumes on M and samples like any run.
+    """Make the recipe's steps run through DDP (the Distributable capability: gankit.recipes.base), one wrapper per
+    net; `recipe.modules` (what checkpoints hold) stay the plain nets, so a run trained on N processes resumes on M
+    and samples like any run. train.sync_bn turns each wrapped net's BatchNorm layers into SyncBatchNorm in place."""
+    from gankit.recipes import require
+    from gankit.recipes.base import Distributable
 
-    Each D step and each G step has one backward pass, so each synchronises exactly once: DDP all-reduces G's or D's
-    gradients in that pass. In the G step D is frozen (requires_grad False), so D's wrapper reduces nothing there.
-    Double backward (WGAN-GP, R1) works: autograd.grad with respect to the input accumulates no parameter
-    gradients, and the loss's backward, which does, runs once."""
-    if getattr(recipe.train, "augment", "none") != "none":
-        # Every process holds the same RNG state, so each would cut and shift its rows alike: not one process's run.
-        raise GankitError("train.augment does not train on several processes yet (each process would draw the same "
-                          "augmentation for its rows); train on one process, or set train.augment=none")
-    if not hasattr(recipe, "G_fwd") or not hasattr(recipe, "D_fwd"):
-        raise GankitError(f"the {type(recipe).__name__} recipe does not train on several processes yet; "
-                          f"train it in one process")
-    if sync_bn:
-        if device.type != "cuda":
-            raise GankitError("train.sync_bn needs CUDA (PyTorch's SyncBatchNorm runs on GPUs only); on CPU use "
-                              "per-process BatchNorm (the default) or model.d_norm=layer")
-        # In place: the BatchNorm layers of recipe.G / recipe.D become SyncBatchNorm with the same parameters.
-        nn.SyncBatchNorm.convert_sync_batchnorm(recipe.G)
-        nn.SyncBatchNorm.convert_sync_batchnorm(recipe.D)
-    G, D = _ddp(recipe.G, device), _ddp(recipe.D, device)
-    # Compiled as the recipe compiles the plain nets (D stays eager where a penalty needs double backward).
-    if recipe.G_fwd is not recipe.G:
-        G = torch.compile(G)
-    if recipe.D_fwd is not recipe.D:
-        D = torch.compile(D)
-    recipe.G_fwd, recipe.D_fwd = G, D
-    recipe.noise_share = (world.rank, world.size)  # every process draws the global batch's z and keeps its rows
+    require(recipe, Distributable, "this run")
+    if sync_bn and device.type != "cuda":
+        raise GankitError("train.sync_bn needs CUDA (PyTorch's SyncBatchNorm runs on GPUs only); on CPU use "
+                          "per-process BatchNorm (the default) or model.d_norm=layer")
+
+    def ddp(net: nn.Module) -> nn.Module:
+        if sync_bn:
+            nn.SyncBatchNorm.convert_sync_batchnorm(net)  # in place: the same parameters, global batch statistics
+        return _ddp(net, device)
+
+    recipe.distribute(ddp, world.rank, world.size)
 
 
 def peer_failure(e: BaseException) -> PeerFailed | None:

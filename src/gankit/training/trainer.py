@@ -7,6 +7,7 @@ uses fixed noise in eval mode, which consumes no randomness and changes no stati
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import signal
@@ -21,12 +22,14 @@ from tqdm import tqdm
 from gankit import images
 from gankit.checkpoint import (clean_stale_temp, latest_checkpoint, load_training_state, load_weights,
                                save_checkpoint)
-from gankit.config import Config, set_value, validate
-from gankit.data import Dataset, load_dataset
+from gankit.config import Config, TrainConfig, set_value, validate
+from gankit.data import Dataset
+from gankit.data.stream import StreamedFolder
 from gankit.errors import GankitError
 from gankit.files import write_text
 from gankit.runlog import append_log, repair_log
-from gankit.recipes import RECIPES, TRANSLATION_RECIPES, forward
+from gankit.recipes import RECIPES, require
+from gankit.recipes.base import Sampler, evaluating, forward
 from gankit.runs import CONFIG_FILE, Run, read_config, resolve_device
 from gankit.training import distributed
 
@@ -52,6 +55,9 @@ def resumed_config(run_dir: Path, changes: list[tuple[str, object]]) -> Config:
     return cfg
 
 
+TRAIN_KEYS = {f.name for f in dataclasses.fields(TrainConfig)}
+
+
 class TrainingDiverged(GankitError):
     pass
 
@@ -61,19 +67,10 @@ class Interrupted(GankitError):
 
 
 def load_data(cfg: Config) -> Dataset:
-    d = cfg.data
-    if d.name == "custom":
+    """The training data of a config, as its recipe loads it."""
+    if cfg.data.name == "custom":
         raise GankitError("this run was trained on data passed from Python: pass the same data to gankit.train again")
-    if cfg.train.recipe in TRANSLATION_RECIPES:  # issue 12: two domains (a, b) or many (images, domain)
-        from gankit.data.translation_dataset import load_translation_dataset
-        return load_translation_dataset(d.name, d.root, cfg.train.recipe, image_size=d.image_size,
-                                        channels=d.channels, n=d.n, seed=cfg.train.seed)
-    if d.labels_per_class:  # a few-label run trains on the training split only; its test split stays unseen
-        from gankit.data.labels import few_label_split
-        return few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download, n=d.n,
-                               seed=cfg.train.seed, image_size=d.image_size, channels=d.channels)[0]
-    return load_dataset(d.name, root=d.root, image_size=d.image_size, channels=d.channels, download=d.download,
-                        n=d.n, seed=cfg.train.seed, memory_budget=d.memory_budget)
+    return RECIPES[cfg.train.recipe].load_data(cfg)
 
 
 class Trainer:
@@ -104,17 +101,10 @@ class Trainer:
             distributed.wrap(recipe, self.world, self.device, t.sync_bn)
         self.steps_per_epoch = len(self.data) // t.batch_size  # the last partial batch is dropped, as DCGAN does
         self.total_steps = t.steps or t.epochs * self.steps_per_epoch
-        # Fixed noise (and labels) for the progress grids, from its own generator so it never disturbs training.
-        gen = torch.Generator().manual_seed(t.seed + 1)
-        # (Translation recipes have no z, z_dim None: an empty fixed_z, and pictures of held-out inputs instead.)
-        self.fixed_z = torch.randn(t.grid_size, self.recipe.z_dim or 0, generator=gen).to(self.device)
-        self.fixed_y = (torch.arange(t.grid_size, device=self.device) % self.recipe.num_classes
-                        if self.recipe.num_classes else None)
-        # A fixed, seeded choice of real items for recipes' own pictures (data sets may be sorted by class).
-        self.fixed_real = torch.randperm(len(self.data), generator=gen)[: t.grid_size].to(self.device)
         self.ckpt_root = self.run_dir / "checkpoints"
         self.best_fid = float("inf")
         if t.eval_every:
+            require(recipe, Sampler, f"run {self.run_dir}")
             from gankit.metrics.evaluate import default_features
             self.eval_features = default_features(cfg.data.name)  # fails now, not after an hour, if there is none
         self.records: list[dict] = []
@@ -182,7 +172,7 @@ class Trainer:
     def _batches(self, end: int):
         """The real minibatches of the steps from self.step to `end`, in _batch_index's order. A folder streamed
         from disk is decoded ahead by DataLoader workers; an in-memory data set is indexed where it lies."""
-        if hasattr(self.data, "stream"):
+        if isinstance(self.data, StreamedFolder):
             yield from self.data.stream((self._batch_index(step) for step in range(self.step, end)), self.device)
             return
         for step in range(self.step, end):
@@ -318,14 +308,12 @@ class Trainer:
         t = self.cfg.train
         rng = torch.get_rng_state()
         G = self.recipe.sampler
-        was_training = G.training
-        G.eval()
         gen = torch.Generator().manual_seed(t.seed + 2)  # the same z at every evaluation
         z = torch.randn(t.eval_n, self.recipe.z_dim, generator=gen).to(self.device)
         y = torch.arange(t.eval_n, device=self.device) % self.recipe.num_classes if self.recipe.num_classes else None
-        fake = torch.cat([forward(G, z[i:i + 500], None if y is None else y[i:i + 500]).float().cpu()
-                          for i in range(0, t.eval_n, 500)])
-        G.train(was_training)
+        with evaluating(G):
+            fake = torch.cat([forward(G, z[i:i + 500], None if y is None else y[i:i + 500]).float().cpu()
+                              for i in range(0, t.eval_n, 500)])
         scores = evaluate(fake, self.cfg.data.name, ("fid", "kid"), self.eval_features, root=self.cfg.data.root,
                           kid_subsets=20, kid_subset_size=min(1000, t.eval_n), seed=t.seed)
         torch.set_rng_state(rng)
@@ -365,42 +353,22 @@ class Trainer:
 
     @torch.no_grad()
     def _pictures(self, name: str, writer) -> None:
+        """The recipe's progress pictures as samples/{name}.png (and samples/{picture}-{name}.png), and curves.png."""
         if not self.world.main:
             return
-        if self.recipe.z_dim is None:  # translation (issue 12): input | output | ... tables of held-out inputs
-            self._translation_pictures(name)
-            return
-        G = self.recipe.sampler
-        was_training = G.training
-        G.eval()
-        fake = forward(G, self.fixed_z, self.fixed_y).float()
-        G.train(was_training)
-        out = self.run_dir / "samples" / f"{name}.png"
-        # A recipe may add pictures of its own (a VAE: reconstructions beside inputs), named {picture}-{name}.png.
-        extra = getattr(self.recipe, "pictures", None)
-        if extra is not None and self.data.kind == "image":
-            x, y = self.data.batch(self.fixed_real)
-            for picture, grid in extra(x, y).items():
-                images.save_grid(grid, self.run_dir / "samples" / f"{picture}-{name}.png")
-        if self.data.kind == "image":
-            nrow = self.recipe.num_classes or None  # conditional grids: one class per column
-            images.save_grid(fake, out, nrow=nrow)
-            if writer is not None:
-                writer.add_image("samples", images.grid(fake, nrow), self.step, dataformats="HWC")
-        else:
-            images.save_points(fake, out, real=self.data.x[: len(fake)].cpu(), title=f"step {self.step}")
-        if self.records:
-            quality = [("sample quality (FID, lower is better)", {"fid": "FID"})] if self.cfg.train.eval_every else []
-            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels + quality)
-
-    def _translation_pictures(self, name: str) -> None:
-        """samples/{name}.png (and e.g. BtoA-{name}.png): the recipe's tables (rows, columns, C, H, W), each row
-        one held-out input beside what the nets make of it; the same inputs every epoch."""
-        for picture, rows in self.recipe.pictures(*self.data.preview(self.cfg.train.grid_size)).items():
+        t = self.cfg.train
+        pictures = self.recipe.progress_pictures(self.data, t.grid_size, t.seed)
+        for picture, (items, nrow) in pictures.items():
             out = self.run_dir / "samples" / (f"{picture}-{name}.png" if picture else f"{name}.png")
-            images.save_grid(rows.flatten(0, 1), out, nrow=rows.shape[1])
+            if self.data.kind != "image":
+                images.save_points(items, out, real=self.data.x[: len(items)].cpu(), title=f"step {self.step}")
+                continue
+            images.save_grid(items, out, nrow=nrow)
+            if writer is not None and not picture:
+                writer.add_image("samples", images.grid(items, nrow), self.step, dataformats="HWC")
         if self.records:
-            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels)
+            quality = [("sample quality (FID, lower is better)", {"fid": "FID"})] if t.eval_every else []
+            images.save_curves(self.records, self.run_dir / "curves.png", self.recipe.curve_panels + quality)
 
     def _tensorboard(self):
         if not self.world.main:
@@ -418,7 +386,8 @@ def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, 
     """Train your own G and D with the full trainer (run folder, logs, pictures, checkpoints, resume); returns the Run.
 
     data: a gankit Dataset, or a tensor of images (N, C, H, W), uint8 or float in [-1, 1], or points (N, D); with
-    `labels` (N,) for conditional nets. settings: train config fields, e.g. steps=2000, loss="hinge", k=2, lr_d=1e-4.
+    `labels` (N,) for conditional nets. settings: train config fields, e.g. steps=2000, loss="hinge", k=2, lr_d=1e-4,
+    or the gan recipe's own (gankit.recipes.GANSettings), e.g. r1=0.2, ema=0.999.
     resume=True continues the run in `out` with the same nets and data (settings may then change only its length,
     logging and device)."""
     from gankit.recipes import GANRecipe
@@ -426,7 +395,8 @@ def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, 
     if not isinstance(data, Dataset):
         classes = None if labels is None else [str(c) for c in range(int(labels.max()) + 1)]
         data = Dataset(data, labels, classes, "custom")
-    changes = [(f"train.{key}", value) for key, value in settings.items()]
+    # A setting is the train config's, or the gan recipe's own (r1=0.2, ema=0.999: the config's gan: section).
+    changes = [(f"train.{key}" if key in TRAIN_KEYS else f"gan.{key}", value) for key, value in settings.items()]
     if resume:
         cfg = resumed_config(Path(out), changes)
     else:
@@ -436,6 +406,6 @@ def train(G: torch.nn.Module, D: torch.nn.Module, data: Dataset | torch.Tensor, 
             set_value(cfg, key, value)
         validate(cfg)
     device = distributed.setup(resolve_device(cfg.train.device), cfg.train.timeout)[1]  # under torchrun: LOCAL_RANK's
-    recipe = GANRecipe(G, D, cfg.train, device, z_dim=z_dim)
+    recipe = GANRecipe(G, D, cfg.train, device, z_dim=z_dim, settings=cfg.section("gan"))
     Trainer(cfg, out, resume=resume, progress=progress, data=data, recipe=recipe).fit()
     return Run(out, cfg.train.device, recipe=recipe)
