@@ -13,6 +13,7 @@ from gankit.recipes.pix2pix import Pix2PixRecipe
 from gankit.recipes.ssl import SSLRecipe
 from gankit.recipes.stargan import StarGANRecipe
 from gankit.recipes.vae import VAERecipe
+from gankit.recipes.wgan import WGANRecipe
 
 
 RECIPES: dict[str, type[Recipe]] = {}
@@ -26,7 +27,7 @@ def register(*recipes: type[Recipe]) -> dict[str, type[Recipe]]:
     return RECIPES
 
 
-register(GANRecipe, VAERecipe, SSLRecipe, Pix2PixRecipe, CycleGANRecipe, StarGANRecipe)
+register(GANRecipe, VAERecipe, SSLRecipe, Pix2PixRecipe, CycleGANRecipe, StarGANRecipe, WGANRecipe)
 # Every architecture a config may name: each recipe's own, and "custom" for nets passed from Python.
 ARCHS = (*dict.fromkeys(arch for recipe in RECIPES.values() for arch in recipe.archs), "custom")
 
