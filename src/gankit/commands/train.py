@@ -4,25 +4,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from gankit.commands import options
-from gankit.errors import GankitError
+from gankit.errors import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_SYSTEM_ERROR, GankitError
 
 DEFAULT_PRESET = "digits-dcgan-r1"
 FEW_STEPS = 1000  # the default digits run takes 2340 steps to draw recognisable digits of every class
-
-
-def describe(data) -> str:
-    """What a data set is, in a few words: "300 images, 3 classes, 64x64 RGB" or "50000 points in 2-D"."""
-    if hasattr(data, "describe"):  # translation data (issue 12) says what its domains are
-        return data.describe()
-    if data.kind != "image":
-        return f"{len(data)} points in {data.shape[0]}-D"
-    channels, height, width = data.shape
-    classes = f", {data.num_classes} classes" if data.num_classes else ", unlabelled"
-    return f"{len(data)} images{classes}, {height}x{width} {'RGB' if channels == 3 else 'gray'}"
 
 
 def add_parser(subparsers) -> None:
@@ -30,7 +20,8 @@ def add_parser(subparsers) -> None:
                               description="Train a model into a run folder. The length is train.epochs (or "
                                           "train.steps, which wins when set): --set train.epochs=5.")
     t.add_argument("--preset", help=f"a named configuration (see `gankit presets`); default {DEFAULT_PRESET}")
-    t.add_argument("--config", help="a YAML file with data/model/train sections (a run's config.yaml repeats it)")
+    t.add_argument("--config", help="a YAML file with data/model/train sections (a run's config.yaml repeats it); "
+                                    "with --resume, the run's config changed only where a resume may change it")
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config key, e.g. train.k=5 or train.steps=2000 (repeatable)")
     options.add_out(t, "the run folder to create (default runs/PRESET-DATE-TIME)")
@@ -60,7 +51,6 @@ def run(args) -> None:
             trainer.fit()
         except (Interrupted, TrainingDiverged, PeerFailed) as e:
             # Every process stops at the same step for the same reason, and rank 0 says it once.
-            from gankit.cli import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_SYSTEM_ERROR
             codes = {Interrupted: EXIT_INTERRUPTED, TrainingDiverged: EXIT_DIVERGED, PeerFailed: EXIT_SYSTEM_ERROR}
             raise SystemExit(codes[type(e)]) from None
         return
@@ -70,7 +60,7 @@ def run(args) -> None:
         return
     processes = f", {trainer.world.size} processes" if trainer.world.distributed else ""
     print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
-          f"device {trainer.device}{processes})\ndata: {describe(trainer.data)}", file=sys.stderr)
+          f"device {trainer.device}{processes})\ndata: {trainer.data.describe()}", file=sys.stderr)
     if trainer.data.kind == "image" and cfg.train.recipe == "gan" and trainer.total_steps < FEW_STEPS:
         print(f"gankit: warning: {trainer.total_steps} steps is little for a GAN: DCGAN needs a few thousand to "
               f"draw more than blobs; set train.steps (e.g. --set train.steps=5000)", file=sys.stderr)
@@ -85,16 +75,18 @@ def run(args) -> None:
 def _config(args):
     """The run's config and folder, as the options give them."""
     from gankit.config import load_config, parse_set
+    from gankit.runs import read_config
     from gankit.training import resumed_config
 
     shorthand = [f"train.{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
     if args.resume:
-        if args.preset or args.config or args.out or args.force:
-            raise GankitError("--resume takes the run's own config; drop --preset, --config, --out and --force")
+        if args.preset or args.out or args.force:
+            raise GankitError("--resume takes the run's own config; drop --preset, --out and --force")
         run_dir = Path(args.resume)
         if not run_dir.is_dir():
             raise GankitError(f"cannot resume {run_dir}: no such run folder")
-        cfg = resumed_config(run_dir, parse_set(args.set + shorthand))
+        changes = _differences(read_config(run_dir), load_config(None, args.config)) if args.config else []
+        cfg = resumed_config(run_dir, changes + parse_set(args.set + shorthand))
     else:
         preset = args.preset if (args.preset or args.config) else DEFAULT_PRESET
         cfg = load_config(preset, args.config, args.set + shorthand)
@@ -104,9 +96,17 @@ def _config(args):
     return cfg, run_dir
 
 
+def _differences(old, new) -> list[tuple[str, object]]:
+    """(section.key, new value) for every key whose value differs between two configs."""
+    a, b = old.to_dict(), new.to_dict()
+    return [(f"{section}.{key}", value) for section, values in b.items() if isinstance(values, dict)
+            for key, value in values.items() if (a.get(section) or {}).get(key) != value]
+
+
 def _launch(args, cfg, run_dir: Path) -> None:
-    """--nproc N: this command again in N processes started by torchrun (torch.distributed.run) on this machine.
-    The config was checked here, and the run folder named here, so every process trains into the same one."""
+    """--nproc N: `gankit train --config FILE` in N processes started by torchrun (torch.distributed.run) on this
+    machine. FILE is the config resolved and checked here, and the run folder is named here, so every process trains
+    the same config into the same folder without parsing the options again."""
     import logging
 
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
@@ -118,12 +118,10 @@ def _launch(args, cfg, run_dir: Path) -> None:
     if "WORLD_SIZE" in os.environ:
         raise GankitError("--nproc starts the processes itself: leave it out under torchrun")
     per_rank_batch(cfg.train.batch_size, World(0, args.nproc, 0))  # an error now rather than in every process
-    child = ["--resume", str(run_dir)] if args.resume else [
-        *(["--preset", args.preset] if args.preset else []), *(["--config", args.config] if args.config else []),
-        "--out", str(run_dir)]
-    for item in args.set:
-        child += ["--set", item]
-    child += [f"--{key}={getattr(args, key)}" for key in ("seed", "device") if getattr(args, key) is not None]
+    handle, resolved = tempfile.mkstemp(prefix="gankit-config-", suffix=".yaml")
+    with os.fdopen(handle, "w") as f:
+        f.write(cfg.to_yaml())
+    child = ["--config", resolved, *(["--resume", str(run_dir)] if args.resume else ["--out", str(run_dir)])]
     child += [flag for flag in ("--json", "--quiet") if getattr(args, flag[2:])]
     # Each process gets its share of the cores (torchrun would set 1 and print a warning about it).
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.nproc)))
@@ -134,7 +132,9 @@ def _launch(args, cfg, run_dir: Path) -> None:
     except ChildFailedError as e:
         # Each process has said why on its own stderr; torchrun's report would repeat it as a traceback.
         codes = [failure.exitcode for failure in e.failures.values() if failure.exitcode and failure.exitcode > 0]
-        raise SystemExit(codes[0] if codes else 1) from None
+        raise SystemExit(codes[0] if codes else EXIT_SYSTEM_ERROR) from None
+    finally:
+        os.remove(resolved)
 
 
 def _clear_run(run_dir: Path) -> None:

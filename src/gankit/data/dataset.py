@@ -38,6 +38,14 @@ class Dataset:
     def __len__(self) -> int:
         return self.x.shape[0]
 
+    def describe(self) -> str:
+        """What `gankit train` prints: "300 images, 3 classes, 64x64 RGB" or "50000 points in 2-D"."""
+        if self.kind != "image":
+            return f"{len(self)} points in {self.shape[0]}-D"
+        channels, height, width = self.shape
+        classes = f", {self.num_classes} classes" if self.num_classes else ", unlabelled"
+        return f"{len(self)} images{classes}, {height}x{width} {'RGB' if channels == 3 else 'gray'}"
+
     def to(self, device: torch.device | str) -> "Dataset":
         y = None if self.y is None else self.y.to(device)
         return Dataset(self.x.to(device), y, self.classes, self.name)
