@@ -90,7 +90,7 @@ def test_every_body_is_bounded(client, path, body):
 def test_runs_are_chosen_by_name_never_by_a_path(client, served_runs, name):
     for path in (name, str(served_runs["digits"])):
         response = client.get("/api/sample.png", params={"run": path})
-        assert response.status_code == 400
+        assert response.status_code == 404
         assert "no run named" in response.json()["detail"]
 
 
@@ -156,7 +156,7 @@ def test_the_openapi_page_documents_the_api_without_a_cdn(client):
 
 
 def test_the_pages_ship_in_the_package_and_fetch_nothing_from_elsewhere(client):
-    from gankit.serve.app import PAGES, static_dir
+    from gankit.serve.routers.pages import PAGES, package_dir
 
     for page in ("", *PAGES):
         response = client.get(f"/{page}")
@@ -168,7 +168,7 @@ def test_the_pages_ship_in_the_package_and_fetch_nothing_from_elsewhere(client):
         assert re.findall(r'<a href="/([a-z]+)"', header) == [*PAGES, "docs"]
         assert re.findall(r'<a href="/([a-z]+)" class="here">', header) == ([page] if page else [])
         assert f'<script src="/static/{page or "index"}.js">' in response.text
-    for path in [*static_dir().iterdir(), *(static_dir().parent / "pages").iterdir()]:
+    for path in [*package_dir("static").iterdir(), *(package_dir("static").parent / "pages").iterdir()]:
         assert not re.search(r"https?://", path.read_text()), f"{path.name} names another site"
 
 
@@ -177,3 +177,81 @@ def test_the_size_of_a_picture_is_bounded_as_a_whole_not_only_by_each_setting(cl
     response = client.get("/api/sample.png", params={"run": "digits", "n": 64, "scale": 16})
     assert response.status_code == 400 and "above 2048" in response.json()["detail"]
     assert client.get("/api/sample.png", params={"run": "digits", "n": 64, "scale": 9}).status_code == 200
+
+
+def test_every_json_answer_has_a_response_schema_in_openapi(client):
+    spec = client.get("/openapi.json").json()
+    expected = {("get", "/api/runs"): "RunList", ("post", "/api/game"): "GameStarted",
+                ("post", "/api/game/{game_id}/round"): "Dealt", ("post", "/api/game/{game_id}/answer"): "Verdict",
+                ("get", "/api/game/results"): "Results", ("get", "/api/inpaint/images"): "InpaintImages",
+                ("post", "/api/inpaint"): "Inpainted", ("post", "/api/lab"): "LabOpened",
+                ("post", "/api/lab/{sid}/control"): "LabState"}
+    for (method, path), model in expected.items():
+        ok = spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{model}"}, path
+        not_found = spec["paths"][path][method]["responses"]["404"]["content"]["application/json"]["schema"]
+        assert not_found == {"$ref": "#/components/schemas/ErrorMessage"}, path
+    for path in ("/api/sample.png", "/api/walk.png", "/api/game/image/{token}", "/api/inpaint/image.png"):
+        assert list(spec["paths"][path]["get"]["responses"]["200"]["content"]) == ["image/png"], path
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["RunInfo"]["required"]) >= {"name", "kind", "shape", "held_out"}
+    assert schemas["Verdict"]["properties"]["score"] == {"$ref": "#/components/schemas/Score"}
+    # the lab's settings are one model, the request body itself, with its bounds
+    assert schemas["LabSettings"]["properties"]["k"]["maximum"] == 10
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/api/runs/nope/watch"), ("GET", "/api/runs/nope/progress.png"),
+    ("GET", "/api/inpaint/images?run=nope"), ("GET", "/api/walk.png?run=nope"),
+    ("GET", "/api/lab/nope/stream"), ("POST", "/api/lab/nope/control"),
+])
+def test_an_unknown_run_or_session_is_not_found_in_one_line(client, method, path):
+    body = {"action": "run"} if method == "POST" else None
+    response = client.request(method, path, json=body)
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert detail.startswith(("no run named 'nope'", "no such lab session")) and "\n" not in detail
+
+
+def test_a_run_folder_path_param_is_a_name_too(client):
+    assert client.get("/api/runs/..%2Fdigits/progress.png").status_code == 404
+    assert client.get("/api/runs/digits/progress.png").status_code == 200
+
+
+def test_a_full_pool_answers_503_with_retry_after(app_factory, tmp_path, monkeypatch):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    release, entered = threading.Event(), threading.Event()
+    with TestClient(app_factory(tmp_path, workers=1, queue=0)) as busy_client:
+        run = busy_client.app.state.catalog.get("digits").run
+        original = run.sample
+
+        def slow(*args, **kwargs):
+            entered.set()
+            release.wait(10)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(run, "sample", slow)
+        first = threading.Thread(target=busy_client.get, args=("/api/sample.png",),
+                                 kwargs={"params": {"run": "digits"}})
+        first.start()
+        try:
+            assert entered.wait(10)
+            refused = busy_client.get("/api/sample.png", params={"run": "digits", "seed": 1})
+        finally:
+            release.set()
+            first.join(10)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert "busy" in refused.json()["detail"]
+        assert busy_client.get("/api/sample.png", params={"run": "digits"}).status_code == 200
+
+
+def test_a_gankit_error_from_below_is_a_bad_value_and_a_serve_error_keeps_its_status():
+    from gankit.errors import GankitError
+    from gankit.serve.errors import Busy, Conflict, NotFound, status_of
+
+    assert status_of(GankitError("x")) == (400, {})
+    assert status_of(NotFound("x"))[0] == 404 and status_of(Conflict("x"))[0] == 409
+    assert status_of(Busy()) == (503, {"Retry-After": "1"})

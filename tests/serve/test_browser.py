@@ -81,7 +81,7 @@ def loaded(page, selector):
 
 
 def test_every_page_loads_without_console_errors(page, server):
-    from gankit.serve.app import PAGES
+    from gankit.serve.routers.pages import PAGES
 
     for name in ("", *PAGES):
         page.goto(f"{server['url']}/{name}?run=digits")

@@ -81,7 +81,8 @@ def test_a_ten_round_game_stores_ten_answers_and_scores_them(client, data_dir):
     rows = sqlite3.connect(data_dir / RESULTS_FILE).execute(
         "SELECT round, correct, held_out FROM answers WHERE game = ? ORDER BY round", (game,)).fetchall()
     assert rows == [(n, int(ok), 1) for n, ok in zip(range(1, 11), truth)]
-    assert client.post(f"/api/game/{game}/round").status_code == 400  # the game is over
+    over = client.post(f"/api/game/{game}/round")
+    assert over.status_code == 409 and "the game is over" in over.json()["detail"]
 
 
 def test_the_wilson_interval_is_the_textbook_formula():
@@ -95,14 +96,23 @@ def test_the_wilson_interval_is_the_textbook_formula():
 
 def test_a_round_is_answered_once_and_dealt_only_after_the_last_is_answered(client):
     game = start(client, rounds=3)
-    assert client.post(f"/api/game/{game}/answer", json={"round": 1, "choice": 0}).status_code == 400  # not dealt
+    early = client.post(f"/api/game/{game}/answer", json={"round": 1, "choice": 0})
+    assert early.status_code == 409 and "not been dealt" in early.json()["detail"]
     fetch_round(client, game)
-    assert client.post(f"/api/game/{game}/round").status_code == 400  # round 1 still open
+    still_open = client.post(f"/api/game/{game}/round")
+    assert still_open.status_code == 409 and "current round first" in still_open.json()["detail"]
     assert client.post(f"/api/game/{game}/answer", json={"round": 1, "choice": 1}).status_code == 200
     again = client.post(f"/api/game/{game}/answer", json={"round": 1, "choice": 0})
-    assert again.status_code == 400 and "already" in again.json()["detail"]
-    assert client.post("/api/game/no-such-game/round").status_code == 400
-    assert client.get("/api/game/image/no-such-token").status_code == 400
+    assert again.status_code == 409 and "already" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("request_", [("POST", "/api/game/no-such-game/round", None),
+                                      ("POST", "/api/game/no-such-game/answer", {"round": 1, "choice": 0}),
+                                      ("GET", "/api/game/image/no-such-token", None)])
+def test_an_unknown_game_or_image_is_not_found(client, request_):
+    method, path, body = request_
+    response = client.request(method, path, json=body)
+    assert response.status_code == 404 and response.json()["detail"].startswith("no such")
 
 
 def test_a_conditional_run_s_fakes_are_drawn_from_every_class(client, monkeypatch):

@@ -68,5 +68,11 @@ def test_at_most_n_sessions_and_a_closed_stream_frees_its_slot(app_factory, tmp_
         assert full.status_code == 503 and "1 lab sessions" in full.json()["detail"]
         frames(client, sid, 1)  # the stream ends, as when the page goes away
         assert client.app.state.lab.sessions == {}
-        assert client.post(f"/api/lab/{sid}/control", json={"action": "run"}).status_code == 400
+        gone = client.post(f"/api/lab/{sid}/control", json={"action": "run"})
+        assert gone.status_code == 404 and "no such lab session" in gone.json()["detail"]
         assert client.post("/api/lab", json={}).status_code == 200
+
+
+def test_drawn_points_outside_the_view_are_moved_to_its_edge():
+    settings = LabSettings(dataset="drawn", points=[(9.0, -0.5), (-4.0, -7.0)])
+    assert settings.points == [(3.0, -0.5), (-3.0, -3.0)]

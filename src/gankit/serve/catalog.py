@@ -14,14 +14,18 @@ ones, so nothing the inpaint page shows can be matched against a game image.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from gankit.errors import GankitError
+from gankit.recipes.base import Sampler
+from gankit.serve.errors import BadValue, NotFound
 
 MAX_REAL = 2000  # real images kept per run (28x28 gray: 1.5 MB); plenty for a class's games
+MAX_SIDE = 2048  # pixels a side of any picture served: n and scale are bounded together, not only apart
 
 
 @dataclass
@@ -44,6 +48,21 @@ class ServedRun:
                 "classes": [str(c) for c in (r.classes or [])] if r.num_classes else [],
                 "held_out": self.held_out, "real_source": self.real_source}
 
+    def check_label(self, label: int | None) -> None:
+        n = self.run.num_classes
+        if label is not None and not n:
+            raise BadValue(f"run {self.name!r} is not conditional: it takes no label")
+        if label is not None and label >= n:
+            raise BadValue(f"label must lie in 0..{n - 1} for run {self.name!r}, got {label}")
+
+    def check_side(self, n: int, scale: int) -> None:
+        """A picture of n images (a grid when n > 1) at `scale` stays within MAX_SIDE pixels a side."""
+        per_row = 1 if n == 1 else math.ceil(math.sqrt(n))
+        side = self.run.data_shape[-1] * scale * per_row
+        if side > MAX_SIDE:
+            raise BadValue(f"that picture would be {side} pixels wide, above {MAX_SIDE}: ask for a smaller scale "
+                           f"or fewer samples")
+
     def game_images(self) -> torch.Tensor:
         return self._real()[0::2]
 
@@ -53,13 +72,14 @@ class ServedRun:
 
     def _real(self) -> torch.Tensor:
         if self.real is None or not len(self.real):
-            raise GankitError(f"run {self.name!r} has no real images to show: {self.real_source}")
+            raise BadValue(f"run {self.name!r} has no real images to show: {self.real_source}")
         return self.real
 
 
 def real_images(run) -> tuple[torch.Tensor | None, bool, str]:
     """(uint8 images at the run's size, held out?, where they came from) for a loaded run."""
     from gankit.data import load_dataset
+    from gankit.data.stream import StreamedFolder
     from gankit.training.trainer import load_data
 
     if len(run.data_shape) != 3:
@@ -82,7 +102,7 @@ def real_images(run) -> tuple[torch.Tensor | None, bool, str]:
     if d.name == "custom":
         return None, False, "trained on data passed from Python: no real images to show"
     train = load_data(run.config)
-    if not hasattr(train, "x"):  # a folder above data.memory_budget streams from disk: decode an even spread of it
+    if isinstance(train, StreamedFolder):  # a folder above data.memory_budget streams from disk: decode a spread of it
         index = torch.linspace(0, len(train) - 1, min(MAX_REAL, len(train))).long()
         return ((train.batch(index)[0] + 1) * 127.5).round().to(torch.uint8), False, (
             f"the run's own training images ({d.name}): it trained on every image there is, so none is held out")
@@ -110,7 +130,7 @@ class Catalog:
             if name in self.runs:
                 raise GankitError(f"two runs are named {name!r}; serve runs whose folders have different names")
             run = gankit.load(path, device=device)
-            if run.recipe.z_dim is None:  # pix2pix, CycleGAN, StarGAN: nothing to sample, walk or play
+            if not isinstance(run.recipe, Sampler):  # pix2pix, CycleGAN, StarGAN: nothing to sample, walk or play
                 raise GankitError(f"run {path} is a {run.config.train.recipe} run: it translates images and has no "
                                   f"samples to serve; use `gankit translate`")
             real, held_out, source = real_images(run)
@@ -119,8 +139,8 @@ class Catalog:
     def get(self, name: str, kind: str | None = None) -> ServedRun:
         served = self.runs.get(name)
         if served is None:
-            raise GankitError(f"no run named {name!r} is served; runs: {', '.join(self.runs) or 'none'}")
+            raise NotFound(f"no run named {name!r} is served; runs: {', '.join(self.runs) or 'none'}")
         if kind is not None and served.kind != kind:
             made = "images" if served.kind == "image" else "points"
-            raise GankitError(f"run {name!r} makes {made}; this needs a run that makes {kind}s")
+            raise BadValue(f"run {name!r} makes {made}; this needs a run that makes {kind}s")
         return served

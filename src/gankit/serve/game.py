@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from gankit.errors import GankitError
+from gankit.serve.errors import Conflict, NotFound
 from gankit.serve.pictures import png_bytes
 
 RESULTS_FILE = "results.sqlite3"
@@ -140,15 +141,15 @@ class Games:
     def get(self, game_id: str) -> Game:
         game = self.games.get(game_id)
         if game is None:
-            raise GankitError("no such game (it ended, or the server restarted): start a new one")
+            raise NotFound("no such game (it ended, or the server restarted): start a new one")
         return game
 
     def new_round(self, game: Game, real: torch.Tensor, real_index: int, fake: torch.Tensor, seed: int) -> Round:
         """`real` uint8 (C, H, W) and `fake` in [-1, 1], placed in an order drawn from the OS's randomness."""
         if game.played and not game.played[-1].answered:
-            raise GankitError("answer the current round first")
+            raise Conflict("answer the current round first")
         if len(game.played) >= game.rounds:
-            raise GankitError(f"the game is over: it had {game.rounds} rounds")
+            raise Conflict(f"the game is over: it had {game.rounds} rounds")
         real_side = secrets.randbelow(2)
         pictures = [png_bytes(fake, compress=False), png_bytes(real, compress=False)]
         if real_side == 0:
@@ -165,16 +166,16 @@ class Games:
     def image(self, token: str) -> bytes:
         picture = self.images.get(token)
         if picture is None:
-            raise GankitError("no such image")
+            raise NotFound("no such image (its round is over, or it never was)")
         return picture
 
     def answer(self, game: Game, number: int, choice: int) -> tuple[Round, bool]:
         with self._lock:
             if not 1 <= number <= len(game.played):
-                raise GankitError(f"round {number} has not been dealt in this game")
+                raise Conflict(f"round {number} has not been dealt in this game")
             r = game.played[number - 1]
             if r.answered:
-                raise GankitError(f"round {number} was answered already")
+                raise Conflict(f"round {number} was answered already")
             r.answered = True
         correct = choice == r.real_side
         game.correct += correct

@@ -13,17 +13,18 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from typing import Literal
 
 import torch
+from pydantic import BaseModel, Field, field_validator
 
 from gankit.config import TrainConfig
 from gankit.data import sample_toy
-from gankit.errors import GankitError
-from gankit.losses import g_loss
+from gankit.losses import LOSSES, g_loss
 from gankit.models import ToyDiscriminator, ToyGenerator
 from gankit.recipes import GANRecipe, GANSettings
 from gankit.recipes.gan import PROBABILITY_LOSSES
+from gankit.serve.errors import BadValue, Conflict, LabFull, NotFound
 
 DATASETS = {"ring": ("ring8", 3.0), "grid": ("grid25", 5.5), "drawn": (None, 3.0)}  # name -> (toy set, view extent)
 DRAWN_STD = 0.08          # each drawn point becomes a small Gaussian mode
@@ -34,18 +35,29 @@ ARROWS = 80               # fakes with a gradient arrow
 HEAT = 40                 # D's surface on a HEAT x HEAT lattice
 Z_LATTICE = 11            # G's image of an 11 x 11 lattice of z in [-2.5, 2.5]^2
 UNCONNECTED_S = 20.0      # a session whose stream never opens is closed after this long
+MAX_POINTS = 500          # points a user may draw
+EXTENT = 3.0              # drawn points are clamped to [-EXTENT, EXTENT]^2, the drawn set's view
 
 
-@dataclass
-class LabSettings:
-    dataset: str = "ring"
-    loss: str = "nonsaturating"
-    k: int = 1
-    lr: float = 1e-3
-    r1: float = 0.0
-    points: list[list[float]] | None = None
-    seed: int = 0
-    steps_per_frame: int = 10
+class LabSettings(BaseModel):
+    """A session's settings, as the page posts them; each bounded (FastAPI answers 422 naming the field)."""
+    dataset: Literal["ring", "grid", "drawn"] = "ring"
+    loss: Literal[LOSSES] = "nonsaturating"  # type: ignore[valid-type]
+    k: int = Field(1, ge=1, le=10, description="D steps per G step")
+    lr: float = Field(1e-3, ge=1e-5, le=0.1)
+    r1: float = Field(0.0, ge=0.0, le=10.0, description="gamma of R1 on real data; 0 = off")
+    points: list[tuple[float, float]] | None = Field(None, max_length=MAX_POINTS,
+                                                      description="the drawn data set: points in [-3, 3]^2")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    steps_per_frame: int = Field(10, ge=1, le=100)
+
+    @field_validator("points")
+    @classmethod
+    def _clamp(cls, points):
+        """Points outside the view are moved to its edge, not refused: a click a pixel outside is still meant."""
+        if points is None:
+            return None
+        return [(max(-EXTENT, min(EXTENT, x)), max(-EXTENT, min(EXTENT, y))) for x, y in points]
 
 
 class LabSession:
@@ -55,7 +67,7 @@ class LabSession:
             self.data = sample_toy(name, POOL, s.seed).x
         else:
             if not s.points:
-                raise GankitError("draw some points first: the drawn data set needs at least one")
+                raise BadValue("draw some points first: the drawn data set needs at least one")
             centres = torch.tensor(s.points, dtype=torch.float32)
             gen = torch.Generator().manual_seed(s.seed)
             pick = torch.randint(len(centres), (POOL,), generator=gen)
@@ -148,13 +160,13 @@ class Lab:
     def get(self, sid: str) -> LabSession:
         session = self.sessions.get(sid)
         if session is None:
-            raise GankitError("no such lab session (it closed when its page went away): start a new one")
+            raise NotFound("no such lab session (it closed when its page went away): start a new one")
         return session
 
     def connect(self, sid: str) -> LabSession:
         with self._lock:
             if sid in self.connected:
-                raise GankitError("this lab session is already streaming to a page")
+                raise Conflict("this lab session is already streaming to a page")
             session = self.get(sid)
             self.connected.add(sid)
         return session
@@ -168,6 +180,3 @@ class Lab:
         self.created.pop(sid, None)
         self.connected.discard(sid)
 
-
-class LabFull(GankitError):
-    pass

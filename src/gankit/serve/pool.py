@@ -12,9 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-
-class Busy(Exception):
-    """More requests are waiting than the queue holds."""
+from gankit.serve.errors import Busy
 
 
 class Pool:
