@@ -28,7 +28,7 @@ from scipy import stats
 
 from gankit.config import load_config
 from gankit.data.labels import few_label_split, train_test_split
-from gankit.fewlabels import SETS, augmentation_sets, classifier_accuracy, generate_labelled, train_conditional_gan
+from gankit.lab.fewlabels import SETS, augmentation_sets, classifier_accuracy, generate_labelled, train_conditional_gan
 
 import record  # benchmarks/record.py
 

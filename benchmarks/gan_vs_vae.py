@@ -1,7 +1,7 @@
 """GAN against VAE on the embedded digits, with the same data, batch size and number of steps.
 
 Trains `--seeds` runs of each preset (digits-dcgan and vae-digits; only train.seed differs between runs of a family)
-into OUT/gan-seedS and OUT/vae-seedS, skipping runs already trained, then measures them all with gankit.compare and
+into OUT/gan-seedS and OUT/vae-seedS, skipping runs already trained, then measures them all with gankit.lab.compare and
 writes OUT/compare.md, OUT/compare.json and OUT/grids.png.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/gan_vs_vae.py --seeds 3 --steps 1000
@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from gankit import compare
+from gankit.lab import compare
 from gankit.config import load_config
 from gankit.files import write_text
 from gankit.training import Trainer

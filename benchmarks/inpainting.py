@@ -31,8 +31,6 @@ from gankit.data import load_dataset
 from gankit.inpainting import inpaint, masks
 from gankit.training.trainer import load_data
 
-MASKS = ("center", "random", "half", "pattern")
-
 
 def held_out(run) -> torch.Tensor:
     """Images the run never saw. Fashion-MNIST: its official test split. Digits: the full embedded set minus the
@@ -64,7 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", required=True)
     parser.add_argument("--images", type=int, default=50)
-    parser.add_argument("--masks", nargs="+", default=list(MASKS), choices=MASKS)
+    parser.add_argument("--masks", nargs="+", default=list(masks.KINDS), choices=masks.KINDS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--iters", type=int, default=500, help="yeh's full budget, and fast's")
     parser.add_argument("--restarts", type=int, default=4)

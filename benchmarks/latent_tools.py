@@ -23,6 +23,7 @@ from gankit import images
 from gankit.data import load_dataset
 from gankit.latent.interpolation import grid_rows
 from gankit.latent.inversion import pixel_mse
+from gankit.recipes.base import Encoder
 
 SCALES = (0.25, 0.5, 1.0)
 
@@ -38,7 +39,7 @@ def some_digits(run, n: int) -> torch.Tensor:
 def inversion_table(run, x: torch.Tensor, steps: int, restarts: int) -> dict:
     rows = {}
     own = run.sample(len(x), seed=99)
-    if latent.codes.has_encoder(run):
+    if isinstance(run.recipe, Encoder):
         rows["real digits, encoder"] = latent.invert(run, x)
         rows["own samples, encoder"] = latent.invert(run, own)
     rows["real digits, optimisation"] = latent.invert(run, x, steps=steps, restarts=restarts, use_encoder=False)

@@ -22,13 +22,10 @@ from datetime import datetime, timezone
 
 import torch
 
+from gankit.data.dataset import to_unit_range
 from gankit.data.translation import BUILTIN_TRANSLATION, load_translation
 from gankit.images import save_grid
 from gankit.metrics.translation import TARGET_CLASSIFIERS, domain_classifier, domain_fid, label_preservation
-
-
-def scaled(x: torch.Tensor) -> torch.Tensor:
-    return x.float() / 127.5 - 1
 
 
 def two_domains(name: str, train, test) -> list[dict]:
@@ -39,11 +36,11 @@ def two_domains(name: str, train, test) -> list[dict]:
         labels, target_labels = (test.a_labels, test.b_labels) if a_to_b else (test.b_labels, test.a_labels)
         train_target = train.b if a_to_b else train.a
         classifier = domain_classifier(classifier_name)
-        real, source = scaled(target), scaled(source)
+        real, source = to_unit_range(target), to_unit_range(source)
         rows.append({
             "data": name, "direction": direction, "classifier": classifier_name, "n": len(real),
             "real_labels": label_preservation(real, target_labels, classifier),
-            "real_fid": domain_fid(real, scaled(train_target[:len(real)]), classifier),
+            "real_fid": domain_fid(real, to_unit_range(train_target[:len(real)]), classifier),
             "identity_labels": label_preservation(source, labels, classifier),
             "identity_fid": domain_fid(source, real, classifier),
         })
@@ -55,13 +52,13 @@ def many_domains(name: str, train, test) -> list[dict]:
     styles = domain_classifier(f"{TARGET_CLASSIFIERS[name]['to']}-domain")
     per_domain = []
     for t in range(len(test.domains)):
-        real = scaled(test.a[test.a_domain == t])
+        real = to_unit_range(test.a[test.a_domain == t])
         others = test.a_domain != t
-        source = scaled(test.a[others])
+        source = to_unit_range(test.a[others])
         per_domain.append({
             "real_labels": label_preservation(real, test.a_labels[test.a_domain == t], digits),
             "real_domain": label_preservation(real, torch.full((len(real),), t), styles),
-            "real_fid": domain_fid(real, scaled(train.a[train.a_domain == t][:len(real)]), digits),
+            "real_fid": domain_fid(real, to_unit_range(train.a[train.a_domain == t][:len(real)]), digits),
             "identity_labels": label_preservation(source, test.a_labels[others], digits),
             "identity_domain": label_preservation(source, torch.full((len(source),), t), styles),
             "identity_fid": domain_fid(source, real, digits),
@@ -76,9 +73,9 @@ def picture_rows(per_row: int = 12) -> list[torch.Tensor]:
     for name in BUILTIN_TRANSLATION:
         test = load_translation(name, "test", channels=3)
         if test.domains:
-            rows += [scaled(test.a[test.a_domain == d][:per_row]) for d in range(len(test.domains))]
+            rows += [to_unit_range(test.a[test.a_domain == d][:per_row]) for d in range(len(test.domains))]
         else:
-            rows += [scaled(test.a[:per_row]), scaled(test.b[:per_row])]
+            rows += [to_unit_range(test.a[:per_row]), to_unit_range(test.b[:per_row])]
     return rows
 
 

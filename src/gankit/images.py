@@ -9,7 +9,28 @@ import torch
 from einops import rearrange
 from PIL import Image
 
+from gankit.errors import GankitError
 from gankit.files import atomic_path
+
+
+def check_images(images, channels: int | None, what: str, min_size: int = 1) -> torch.Tensor:
+    """images as float (N, C, H, W) with `channels` channels (any, if None) and sides of at least min_size, or a
+    one-line error naming `what`."""
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise GankitError(f"{what} must be images (N, C, H, W), got {got}")
+    if channels is not None and images.shape[1] != channels:
+        raise GankitError(f"{what} must have {channels} channel(s) ({'gray' if channels == 1 else 'RGB'}), got "
+                          f"{images.shape[1]}")
+    if min(images.shape[-2:]) < min_size:
+        raise GankitError(f"{what} are {images.shape[-1]}x{images.shape[-2]}; the nets need at least "
+                          f"{min_size}x{min_size} pixels")
+    return images.float()
+
+
+def to_unit_interval(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] -> [0, 1], the intensities PSNR, SSIM and pixel averages are stated on."""
+    return (x + 1) / 2
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:

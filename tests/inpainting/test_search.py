@@ -99,3 +99,27 @@ def test_run_inpaint_is_the_library_call(run):
     a = run.inpaint(x, m, method="fast", iters=3, restarts=2, seed=5, progress=False)
     b = inpaint(run, x, m, method="fast", iters=3, restarts=2, seed=5, progress=False)
     assert torch.equal(a.filled, b.filled) and torch.equal(a.z, b.z)
+
+
+def test_inpainting_leaves_the_callers_nets_in_the_modes_it_found_them(run):
+    G, D = run.G, run.recipe.D
+    first = next(D.parameters())
+    G.train(), D.eval(), first.requires_grad_(False)  # a caller's choices, none of them inpainting's
+    try:
+        inpaint(run, run.sample(2, seed=3), masks.center(28), method="fast", iters=2, restarts=2, progress=False)
+        assert G.training and not D.training
+        assert all(p.requires_grad for p in G.parameters())
+        assert not first.requires_grad and all(p.requires_grad for p in list(D.parameters())[1:])
+    finally:
+        G.eval(), first.requires_grad_(True)
+
+
+def test_a_run_that_draws_no_images_from_z_cannot_be_inpainted(tmp_path):
+    from gankit.config import load_config
+    from gankit.training import Trainer
+
+    path = tmp_path / "toy"
+    Trainer(load_config("toy-ring-r1", overrides=["train.steps=1", "data.n=64", "train.batch_size=32"]), path,
+            progress=False).fit()
+    with pytest.raises(GankitError, match="generates points, not images: inpaint needs images"):
+        inpaint(gankit.load(path), torch.zeros(1, 2), torch.ones(1, 2), progress=False)

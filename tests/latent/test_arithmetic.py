@@ -14,8 +14,10 @@ class BrightnessGenerator(nn.Module):
 
 
 def stub_run(z_dim=5):
+    """A run that draws 28x28 images from z (so it passes require_image_generator)."""
     return SimpleNamespace(G=BrightnessGenerator(), device=torch.device("cpu"), num_classes=0,
-                           recipe=SimpleNamespace(z_dim=z_dim), config=SimpleNamespace(data=SimpleNamespace(name="toy")))
+                           recipe=SimpleNamespace(z_dim=z_dim), require_image_generator=lambda action: None,
+                           config=SimpleNamespace(data=SimpleNamespace(name="toy")))
 
 
 def test_concept_vector_is_mean_with_minus_mean_without():

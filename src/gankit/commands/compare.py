@@ -1,4 +1,4 @@
-"""`gankit compare --gan RUN... --vae RUN...`: GAN runs against VAE runs, measured (gankit.compare)."""
+"""`gankit compare --gan RUN... --vae RUN...`: GAN runs against VAE runs, measured (gankit.lab.compare)."""
 from __future__ import annotations
 
 import json
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> None:
-    from gankit.compare import compare, format_table, side_by_side
+    from gankit.lab.compare import compare, format_table, side_by_side
     from gankit.files import write_text
 
     out = Path(args.out) if args.out else None

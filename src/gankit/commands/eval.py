@@ -28,10 +28,11 @@ def add_parser(subparsers) -> None:
                         "default: the run's data set's classifier")
     e.add_argument("--real", metavar="DIR", help="a folder of real images (with --fake instead of a run)")
     e.add_argument("--fake", metavar="DIR", help="a folder of generated images (with --real)")
-    e.add_argument("--image-size", type=options.bounded_int(8, 1024), help="folders: images are scaled to this size (default 28 for "
-                                                  "the built-in classifiers, else 64)")
+    e.add_argument("--image-size", type=options.bounded_int(8, 1024),
+                   help="folders: images are scaled to this size (default 28 for the built-in classifiers, else 64)")
     e.add_argument("--channels", type=int, choices=(1, 3), help="folders: 1 (gray) or 3 (RGB); default as --image-size")
-    e.add_argument("--n-real", type=options.bounded_int(2, options.MAX_SAMPLES), help="reference images: a seeded subset of this many (default all)")
+    e.add_argument("--n-real", type=options.bounded_int(2, options.MAX_SAMPLES),
+                   help="reference images: a seeded subset of this many (default all)")
     options.add_seed(e, "of the samples and of KID's subsets")
     options.add_json(e)
     options.add_device(e)
@@ -66,16 +67,18 @@ def _eval_run(args, metrics: list[str]) -> dict:
     import gankit
     from gankit.metrics.evaluate import default_features, evaluate_run
     from gankit.metrics.features import load_extractor
+    from gankit.recipes.base import Classifier, Sampler, Translator
 
     run = gankit.load(args.run, device=args.device)
-    if hasattr(run.recipe, "translate"):  # pix2pix, CycleGAN, StarGAN: translation figures, not samples of z
+    if isinstance(run.recipe, Translator):  # translation figures, not samples of z
         return _eval_translation(run, args)
+    run.require(Sampler)
     extractor = None
     if len(run.data_shape) == 3:
         extractor = load_extractor(args.features or default_features(run.config.data.name), run.device)
     start = time.time()
     values = evaluate_run(run, n=args.n, metrics=metrics, features=extractor, seed=args.seed, n_real=args.n_real)
-    if hasattr(run.recipe, "accuracy"):  # recipe ssl: D is a classifier; its accuracy on the held-out test split
+    if isinstance(run.recipe, Classifier):  # its accuracy on the held-out test split
         values["test_accuracy"] = run.recipe.accuracy(run.recipe.test)
     return {"run": str(run.path), "step": run.step, "data": run.config.data.name, "n": args.n,
             "features": extractor.name if extractor else None,

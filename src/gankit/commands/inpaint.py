@@ -8,8 +8,6 @@ from pathlib import Path
 
 from gankit.commands import options
 
-MASKS = ("center", "random", "half", "pattern")
-
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("inpaint", help="fill holes in images with a trained GAN (semantic inpainting)")
@@ -40,25 +38,6 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def image_files(inputs: list[str]) -> list[Path]:
-    """Files as given; folders expanded to the image files directly inside them, sorted."""
-    from gankit.data.folder import EXTENSIONS
-    from gankit.errors import GankitError
-
-    files = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.suffix.lower() in EXTENSIONS and not p.name.startswith("."))
-            if not found:
-                raise GankitError(f"folder {item} has no images (looked for {', '.join(EXTENSIONS)})")
-            files += found
-        elif not item.is_file():
-            raise GankitError(f"image {item} does not exist")
-        else:
-            files.append(item)
-    return files
-
-
 def check_sizes(files: list[Path], run, resize: bool) -> None:
     """Refuse, unless --resize, an image whose size or channels differ from the run's."""
     from PIL import Image, UnidentifiedImageError
@@ -81,6 +60,7 @@ def run(args) -> None:
     import torch
 
     import gankit
+    from gankit.data.folder import image_inputs
     from gankit.errors import GankitError
     from gankit.images import enlarge, grid, save_png, to_uint8
     from gankit.inpainting import inpaint, masks
@@ -93,7 +73,7 @@ def run(args) -> None:
         return run_video(args, loaded)
     if not args.images:
         raise GankitError("name the images to inpaint (files or folders), or a video with --video")
-    files = image_files(args.images)
+    files = [f for item in args.images for f in image_inputs(Path(item))[0]]
     if len({f.stem for f in files}) != len(files):
         raise GankitError("two input images share a name; their outputs would collide")
     out = Path(args.out or Path(args.run) / "inpainting")
@@ -104,7 +84,7 @@ def run(args) -> None:
     options.refuse_existing(outputs, args.force)
     check_sizes(files, loaded, args.resize)
     size = loaded.data_shape[-1]
-    mask = masks.make(args.mask, size, seed=args.seed) if args.mask in MASKS else masks.read(args.mask, size)
+    mask = masks.make_or_read(args.mask, size, seed=args.seed)
     x = read_images(files, loaded)
     result = inpaint(loaded, x, mask, method=args.method, iters=args.iters, restarts=args.restarts, seed=args.seed,
                      blend=True, label=args.label, originals=x)
@@ -142,13 +122,15 @@ def video_frames(args, run):
     import torch
 
     from gankit.data import load_dataset
+    from gankit.data.dataset import to_unit_range
+    from gankit.data.folder import image_files
     from gankit.data.sequences import moving_image
     from gankit.errors import GankitError
     from gankit.inpainting import masks
     from gankit.latent.codes import read_images
 
     size = run.data_shape[-1]
-    mask = masks.make(args.mask, size, seed=args.seed) if args.mask in MASKS else masks.read(args.mask, size)
+    mask = masks.make_or_read(args.mask, size, seed=args.seed)
     name, _, seed = args.video.partition(":")
     if name == "builtin":
         if not seed.isdigit() and seed:
@@ -158,12 +140,12 @@ def video_frames(args, run):
             raise GankitError(f"--video builtin makes 28x28 gray digits; run {args.run} makes {run.data_shape}: "
                               f"give a folder of frames")
         digits = load_dataset("digits")
-        image = digits.x[(seed * 499) % len(digits.x)].float() / 127.5 - 1  # 499: the class changes with the seed
+        image = to_unit_range(digits.x[(seed * 499) % len(digits.x)])  # 499: the class changes with the seed
         return moving_image(image, 16, seed=seed).frames, mask
     folder = Path(args.video)
     if not folder.is_dir():
         raise GankitError(f"--video names a folder of frames or builtin[:SEED]; {folder} is neither")
-    files = image_files([str(folder)])
+    files = image_files(folder, "folder")
     if len(files) < 2:
         raise GankitError(f"folder {folder} has {len(files)} frame; a video needs at least 2")
     check_sizes(files, run, args.resize)

@@ -37,60 +37,28 @@ def input_shape(run, direction: str) -> tuple[int, int]:
     return int(shape[0]), int(shape[-1])
 
 
-def image_files(path: Path) -> tuple[list[Path], Path]:
-    from gankit.data.folder import EXTENSIONS, list_images
-
-    if path.is_file():
-        if path.suffix.lower() not in EXTENSIONS:
-            raise GankitError(f"{path} is not a PNG or JPEG image ({', '.join(EXTENSIONS)})")
-        return [path], path.parent
-    if not path.is_dir():
-        raise GankitError(f"{path} does not exist")
-    files = list_images(path)
-    if not files:
-        raise GankitError(f"folder {path} has no images (looked for {', '.join(EXTENSIONS)})")
-    return files, path
-
-
-def read_images(files: list[Path], channels: int, size: int):
-    """uint8 files -> float (N, C, size, size) in [-1, 1]; an unreadable file is a one-line error."""
-    import numpy as np
-    import torch
-    from PIL import Image
-
-    from gankit.data.dataset import to_unit_range
-    from gankit.data.folder import MODES, decode_image
-
-    out = np.empty((len(files), size, size, channels), dtype=np.uint8)
-    for i, f in enumerate(files):
-        try:
-            out[i] = decode_image(f, size, MODES[channels]).reshape(size, size, channels)
-        except (OSError, ValueError, Image.DecompressionBombError):
-            raise GankitError(f"image {f} cannot be read; remove or fix it") from None
-    return to_unit_range(torch.from_numpy(out).permute(0, 3, 1, 2))
-
-
 def run(args) -> None:
     import gankit
     from gankit import images
+    from gankit.data.dataset import to_unit_range
+    from gankit.data.folder import image_inputs, read_files
+    from gankit.recipes.base import Translator
 
     if not args.out:
         raise GankitError("--out DIR is required: the folder the translated images go to")
     run = gankit.load(args.run, device=args.device)
-    if not hasattr(run.recipe, "translate"):
-        raise GankitError(f"run {run.path} is a {run.config.train.recipe} run; only pix2pix, cyclegan and stargan "
-                          f"runs translate images")
+    run.require(Translator)
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
         raise GankitError(f"{out} exists and is not an empty folder; choose another --out or pass --force")
-    files, root = image_files(Path(args.images))
+    files, root = image_inputs(Path(args.images))
     names = [f.relative_to(root).with_suffix(".png") for f in files]
     twins = sorted({str(n) for n in names if names.count(n) > 1})
     if twins:  # x.jpg and x.png would both write x.png, the second over the first
         raise GankitError(f"several inputs would be written as {twins[0]}: rename one (outputs are PNG files named "
                           f"as their inputs)")
     channels, size = input_shape(run, args.direction)
-    translated = run.translate(read_images(files, channels, size), direction=args.direction, to=args.to)
+    translated = run.translate(to_unit_range(read_files(files, size, channels)), direction=args.direction, to=args.to)
     for name, image in zip(names, translated):
         images.save_png(images.to_uint8(image).transpose(1, 2, 0), out / name)
     print(f"{len(files)} image(s) translated into {out}")

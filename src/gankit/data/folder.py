@@ -28,14 +28,40 @@ def list_images(folder: Path) -> list[Path]:
                   if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".") and p.is_file())
 
 
-def image_files(root: Path) -> list[Path]:
-    """The image files under `root`, searched recursively, in sorted order; an error if there are none."""
+def image_files(root: Path, what: str = "data folder") -> list[Path]:
+    """The image files under `root`, searched recursively, in sorted order; an error naming `what` if there are
+    none."""
     if not root.is_dir():
-        raise GankitError(f"data folder '{root}' {'is not a folder' if root.exists() else 'does not exist'}")
+        raise GankitError(f"{what} '{root}' {'is not a folder' if root.exists() else 'does not exist'}")
     files = list_images(root)
     if not files:
-        raise GankitError(f"data folder '{root}' has no images (looked for {', '.join(EXTENSIONS)})")
+        raise GankitError(f"{what} '{root}' has no images (looked for {', '.join(EXTENSIONS)})")
     return files
+
+
+def image_inputs(path: Path) -> tuple[list[Path], Path]:
+    """What a command is given as images: an image file, or a folder of them (image_files); and the folder their
+    names are relative to."""
+    if not path.exists():
+        raise GankitError(f"image {path} does not exist")
+    if path.is_dir():
+        return image_files(path, "folder"), path
+    if path.suffix.lower() not in EXTENSIONS:
+        raise GankitError(f"{path} is not an image file (looked for {', '.join(EXTENSIONS)})")
+    return [path], path.parent
+
+
+def read_files(files: list[Path], size: int, channels: int) -> torch.Tensor:
+    """Image files -> uint8 (N, C, size, size), each scaled and center-cropped as load_folder does; a file that
+    cannot be decoded is a one-line error."""
+    pixels = np.empty((len(files), size, size, channels), dtype=np.uint8)
+    for i, f in enumerate(files):
+        try:
+            pixels[i] = decode_image(f, size, MODES[channels]).reshape(size, size, channels)
+        except (OSError, ValueError, Image.DecompressionBombError) as e:  # damaged, or a decompression bomb
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise GankitError(f"image {f} cannot be read ({reason}); remove or fix it") from None
+    return torch.from_numpy(pixels).permute(0, 3, 1, 2)
 
 
 def folder_labels(relative: list[Path]) -> tuple[torch.Tensor | None, list[str] | None]:
@@ -60,7 +86,7 @@ def load_folder(root: str | Path, *, image_size: int = 64, channels: int = 3) ->
         except Exception:  # a corrupt file can fail anywhere inside a decoder; it only has to be skipped
             return False
 
-    # Pillow releases the GIL for much of decoding and resizing: threads load 1.3-1.6x faster on 2 cores.
+    # Pillow releases the GIL for much of decoding and resizing, so threads decode several files at once.
     with ThreadPoolExecutor() as pool:
         ok = np.fromiter(pool.map(decode_into, range(len(files))), dtype=bool, count=len(files))
     if not ok.all():

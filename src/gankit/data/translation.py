@@ -39,7 +39,7 @@ from safetensors.torch import load_file
 from scipy import ndimage
 
 from gankit.data.digits import load_digits
-from gankit.data.folder import EXTENSIONS, MODES, list_images
+from gankit.data.folder import MODES, image_files
 from gankit.data.load import _chunked, _resize, _to_gray
 from gankit.data.photos import photo_patches
 from gankit.errors import GankitError
@@ -214,13 +214,6 @@ BUILDERS = {"edges2digits": _edges2digits, "digits2colour": _digits2colour, "col
 
 # ------------------------------------------------------------------------------------------------ folder layouts --
 
-def _need_images(folder: Path) -> list[Path]:
-    files = list_images(folder)
-    if not files:
-        raise GankitError(f"folder '{folder}' has no images (looked for {', '.join(EXTENSIONS)})")
-    return files
-
-
 def _load_layout(root: Path, split: str, image_size: int | None, channels: int | None) -> TranslationData:
     subfolders = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if {"trainA", "trainB", "testA", "testB"} & set(subfolders):
@@ -250,7 +243,7 @@ def _unpaired(root: Path, split: str, image_size, channels) -> TranslationData:
             got = f"has {have.name}/ but no {lack.name}/" if have.is_dir() else f"has no {a.name}/ or {b.name}/"
             raise GankitError(f"folder '{root}' {got}: unpaired data needs both (CycleGAN's layout trainA/ trainB/ "
                               f"testA/ testB/)")
-    a_files, b_files = _need_images(a), _need_images(b)
+    a_files, b_files = image_files(a, "folder"), image_files(b, "folder")
     size = image_size or _shorter_side(a_files[0])
     return TranslationData(_read(a_files, a, size, channels), _read(b_files, b, size, channels), False,
                            None, None, None, None, "folder")
@@ -267,7 +260,7 @@ def _paired_folders(root: Path, split: str, image_size, channels) -> Translation
             raise GankitError(f"folder '{root}' has no A/{split}/ and B/{split}/ for the {split} split")
     elif split != "train":
         raise GankitError(f"folder '{root}' has no test split; put the pairs in A/train/, A/test/, B/train/, B/test/")
-    a_files, b_files = _need_images(a), _need_images(b)
+    a_files, b_files = image_files(a, "folder"), image_files(b, "folder")
     a_names = {f.relative_to(a).with_suffix(""): f for f in a_files}
     b_names = {f.relative_to(b).with_suffix(""): f for f in b_files}
     for one, other, in_one, in_other in ((a, b, a_names, b_names), (b, a, b_names, a_names)):
@@ -284,7 +277,7 @@ def _paired_folders(root: Path, split: str, image_size, channels) -> Translation
 
 
 def _side_by_side(folder: Path, image_size, channels) -> TranslationData:
-    files = _need_images(folder)
+    files = image_files(folder, "folder")
     with Image.open(files[0]) as first:
         size = image_size or min(first.width // 2, first.height)
     a = _read(files, folder, size, channels, half=0)
@@ -302,7 +295,7 @@ def _domains(folder: Path, other_split: Path | None, image_size, channels) -> Tr
         if others != names:
             raise GankitError(f"the domains of '{folder}' ({', '.join(names)}) differ from those of '{other_split}' "
                               f"({', '.join(others)}); both splits need the same domain sub-folders")
-    files = {name: _need_images(folder / name) for name in names}
+    files = {name: image_files(folder / name, "folder") for name in names}
     size = image_size or _shorter_side(files[names[0]][0])
     if channels is None:  # one tensor holds every domain, so they must agree
         found = {name: _channels(f, folder / name) for name, f in files.items()}

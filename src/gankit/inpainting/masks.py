@@ -80,6 +80,11 @@ def make(kind: str, size: int, seed: int = 0) -> torch.Tensor:
     raise GankitError(f"unknown mask {kind!r}: choose {', '.join(KINDS)} or a mask image (white = known)")
 
 
+def make_or_read(spec: str, size: int, seed: int = 0) -> torch.Tensor:
+    """A mask by name (KINDS), or else read from the mask image at path `spec`: what `--mask` takes."""
+    return make(spec, size, seed=seed) if spec in KINDS else read(spec, size)
+
+
 def read(path: str | Path, size: int) -> torch.Tensor:
     """A mask image: white (>= 128) known, black missing. It must already be size x size."""
     import numpy as np

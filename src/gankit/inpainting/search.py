@@ -24,15 +24,16 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from tqdm import tqdm
 
 from gankit.errors import GankitError
+from gankit.images import to_unit_interval
 from gankit.inpainting import masks as masklib
 from gankit.inpainting.blending import poisson_blend
 from gankit.latent.codes import labels_for
-from gankit.latent.inversion import project_to_sphere
+from gankit.latent.inversion import descend, project_to_sphere
 from gankit.losses import g_loss
 from gankit.recipes import forward
+from gankit.recipes.base import HasDiscriminator, evaluating, frozen
 from gankit.recipes.gan import PROBABILITY_LOSSES, split_logits
 
 METHODS = ("yeh", "fast")
@@ -130,49 +131,75 @@ def inpaint(run, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh",
     masks: (H, W) for all images or (N, 1, H, W), 1 = known (gankit.inpainting.masks makes them). method "yeh"
     (the paper) or "fast" (structural loss and best-of-`candidates`*restarts starts). A conditional run fills with
     class `label` (default 0). A run without D (a VAE) uses the contextual loss alone (noted in `notes`).
-    originals: the true images, when known, for PSNR and SSIM; the hole pixels of `images` are never looked at."""
+    originals: the true images, when known, for PSNR and SSIM; the hole pixels of `images` are never looked at.
+    The run's nets are left in the modes, and with the requires_grad, they had."""
     if method not in METHODS:
         raise GankitError(f"unknown inpainting method {method!r}; choose {' or '.join(METHODS)}")
     if iters < 0 or restarts < 1 or candidates < 1:
         raise GankitError(f"inpainting needs iters >= 0, restarts >= 1 and candidates >= 1, got {iters}, {restarts}, "
                           f"{candidates}")
+    images, masks = fitting_inputs(run, images, masks)
+    if originals is not None and originals.shape != images.shape:
+        raise GankitError(f"originals of shape {tuple(originals.shape)} differ from the images' {tuple(images.shape)}")
+    D = discriminator(run)
+    notes = [] if D is not None else ["this run has no discriminator: the contextual loss alone is minimised"]
+    nets = [net for net in (run.G, D) if net is not None]
+    clock = time.perf_counter()
+    with evaluating(*nets, grad=True), frozen(*nets):  # only z is optimised
+        z = _best_starts(run, images, masks, method, restarts, candidates, seed, label)
+        seconds_start, clock = time.perf_counter() - clock, time.perf_counter()
+        z, generated, curve, psnr_curve = _search(run, D, images, masks, z, method, iters, lam, lr, label, originals,
+                                                  progress)
+    seconds_per_iter = (time.perf_counter() - clock) / max(iters, 1)
+    filled = masks * images + (1 - masks) * generated
+    blended = torch.stack([poisson_blend(g, x, m[0]) for g, x, m in zip(generated, images, masks)]) if blend else None
+    result = Inpainting(filled, generated, blended, z, curve, psnr_curve, notes=notes, seconds_start=seconds_start,
+                        seconds_per_iter=seconds_per_iter)
+    if originals is not None:
+        result.psnr, result.ssim = quality(filled, originals)
+    return result
+
+
+def fitting_inputs(run, images: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (N, C, H, W) on the CPU and masks (N, 1, H, W) for them, checked against a run that draws images."""
+    run.require_image_generator("inpaint")
     images = torch.as_tensor(images).float().cpu()
     if images.dim() == 3:
         images = images[None]
     if tuple(images.shape[1:]) != tuple(run.data_shape):
         raise GankitError(f"images of shape {tuple(images.shape[1:])} do not fit run {run.path}, which makes "
                           f"{tuple(run.data_shape)}")
-    masks = _as_masks(masks, images)
-    if originals is not None and originals.shape != images.shape:
-        raise GankitError(f"originals of shape {tuple(originals.shape)} differ from the images' {tuple(images.shape)}")
-    n, d, device = len(images), run.recipe.z_dim, run.device
-    D = getattr(run.recipe, "D", None)
-    notes = [] if D is not None else ["this run has no discriminator: the contextual loss alone is minimised"]
-    loss_kind = run.config.train.loss
-    G = run.G.eval()
-    D = D.eval() if D is not None else None
+    return images, _as_masks(masks, images)
 
-    # Start r of image i sits at row i * restarts + r.
+
+def discriminator(run):
+    """The run's D, for the perceptual loss; None where it has none (a VAE)."""
+    return run.recipe.D if isinstance(run.recipe, HasDiscriminator) else None
+
+
+def fill_loss(run, D, z: torch.Tensor, y, x: torch.Tensor, W: torch.Tensor, lam: float,
+              structural: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """L_c(z) + lambda L_p(z) per image (Yeh et al., eq. 4; L_c also on finite differences when `structural`), and
+    G(z)."""
+    g = forward(run.G, z, y).float()
+    loss = _weighted_l1(g, x, W)
+    if structural:
+        loss = loss + _structural(g, x, W)
+    if D is not None:
+        loss = loss + lam * _perceptual(D, run.recipe.loss, g, y)
+    return loss, g
+
+
+def _search(run, D, images, masks, starts, method, iters, lam, lr, label, originals, progress):
+    """The search from starts (N, restarts, d): the best code per image, its image, the objective's curve and, with
+    originals, the hole PSNR's curve (as in Inpainting). Start r of image i sits at row i * restarts + r."""
+    n, restarts, d = starts.shape
+    device = run.device
     x = images.to(device).repeat_interleave(restarts, 0)
     M = masks.to(device).repeat_interleave(restarts, 0)
     W = masklib.weights(M)
     y = labels_for(run, n * restarts, label)
     truth = None if originals is None else originals.float().to(device).repeat_interleave(restarts, 0)
-
-    def objective(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        g = forward(G, z, y).float()
-        loss = _weighted_l1(g, x, W)
-        if method == "fast":
-            loss = loss + _structural(g, x, W)
-        if D is not None:
-            loss = loss + lam * _perceptual(D, loss_kind, g, y)
-        return loss, g
-
-    clock = time.perf_counter()
-    z = _best_starts(run, images, masks, method, restarts, candidates, seed, label).to(device)
-    seconds_start, clock = time.perf_counter() - clock, time.perf_counter()
-    z = z.reshape(n * restarts, d).requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
     curve, psnr_curve = [], []
 
     def record(loss: torch.Tensor, g: torch.Tensor) -> None:
@@ -182,37 +209,12 @@ def inpaint(run, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh",
             best = per_start.argmin(dim=1) + torch.arange(n, device=device) * restarts
             psnr_curve.append(_hole_psnr(g.detach()[best], truth[best], M[best]).cpu())
 
-    frozen = [p for net in (G, D) if net is not None for p in net.parameters() if p.requires_grad]
-    for p in frozen:  # only z is optimised
-        p.requires_grad_(False)
-    try:
-        for _ in tqdm(range(iters), desc=f"inpainting ({method})", unit="iter", disable=None if progress else True,
-                      leave=False):
-            loss, g = objective(z)
-            record(loss, g)
-            opt.zero_grad(set_to_none=True)
-            loss.sum().backward()
-            opt.step()
-            with torch.no_grad():
-                z.copy_(project_to_sphere(z))
-        seconds_per_iter = (time.perf_counter() - clock) / max(iters, 1)
-        with torch.no_grad():
-            loss, g = objective(z)
-            record(loss, g)
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
-
+    z, loss, g = descend(lambda z: fill_loss(run, D, z, y, x, W, lam, structural=method == "fast"),
+                         starts.to(device).reshape(n * restarts, d), iters, lr, record, progress,
+                         f"inpainting ({method})")
     best = loss.view(n, restarts).argmin(dim=1) + torch.arange(n, device=device) * restarts
-    z_best, generated = z.detach()[best].cpu(), g.detach()[best].cpu()
-    filled = masks * images + (1 - masks) * generated
-    blended = torch.stack([poisson_blend(generated[i], images[i], masks[i, 0]) for i in range(n)]) if blend else None
-    result = Inpainting(filled, generated, blended, z_best, torch.stack(curve),
-                        torch.stack(psnr_curve) if psnr_curve else None, notes=notes,
-                        seconds_start=seconds_start, seconds_per_iter=seconds_per_iter)
-    if originals is not None:
-        result.psnr, result.ssim = quality(filled, originals)
-    return result
+    return (z[best].cpu(), g.detach()[best].cpu(), torch.stack(curve),
+            torch.stack(psnr_curve) if psnr_curve else None)
 
 
 @torch.no_grad()
@@ -241,7 +243,7 @@ def quality(filled: torch.Tensor, originals: torch.Tensor) -> tuple[torch.Tensor
         structural_similarity_index_measure,
     )
 
-    a, b = (filled.float().cpu() + 1) / 2, (originals.float().cpu() + 1) / 2
+    a, b = to_unit_interval(filled.float().cpu()), to_unit_interval(originals.float().cpu())
     psnr = peak_signal_noise_ratio(a, b, data_range=1.0, reduction="none", dim=(1, 2, 3))
     ssim = structural_similarity_index_measure(a, b, data_range=1.0, reduction="none")
     return psnr, ssim

@@ -22,17 +22,9 @@ import torch
 
 from gankit.errors import GankitError
 from gankit.inpainting import masks as masklib
-from gankit.inpainting.search import (
-    LAMBDA,
-    _as_masks,
-    _hole_psnr,
-    _perceptual,
-    _weighted_l1,
-    inpaint,
-)
+from gankit.inpainting.search import LAMBDA, _as_masks, _hole_psnr, descend, discriminator, fill_loss, inpaint
 from gankit.latent.codes import labels_for
-from gankit.latent.inversion import project_to_sphere
-from gankit.recipes import forward
+from gankit.recipes.base import evaluating, frozen
 
 METHODS = ("per-frame", "fast")
 GROUP = 4            # frames optimised together by "fast"
@@ -107,39 +99,19 @@ def _fit_group(run, x, M, z_start, anchor, iters, consistency, lam, lr, label):
     """Codes (k, d) for k consecutive frames, all starting at z_start, by Adam on the group's objective (module
     docstring); anchor: G(z) of the frame before the group, held fixed. Returns the codes and their images (CPU)."""
     device, k = run.device, len(x)
-    G, D = run.G.eval(), getattr(run.recipe, "D", None)
-    D = D.eval() if D is not None else None
+    D = discriminator(run)
     x, M = x.to(device), M.to(device)
     W = masklib.weights(M)
     hole = (1 - M).expand_as(x)
     anchor = anchor.to(device)
     y = labels_for(run, k, label)
-    loss_kind = run.config.train.loss
 
     def objective(z):
-        g = forward(G, z, y).float()
-        loss = _weighted_l1(g, x, W).sum()
-        if D is not None:
-            loss = loss + lam * _perceptual(D, loss_kind, g, y).sum()
+        loss, g = fill_loss(run, D, z, y, x, W, lam)
         previous = torch.cat([anchor, g[:-1]])
-        return loss + consistency * (hole * (g - previous)).abs().sum(), g
+        return loss.sum() + consistency * (hole * (g - previous)).abs().sum(), g
 
-    z = z_start.to(device).repeat(k, 1).requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
-    frozen = [p for net in (G, D) if net is not None for p in net.parameters() if p.requires_grad]
-    for p in frozen:  # only z is optimised
-        p.requires_grad_(False)
-    try:
-        for _ in range(iters):
-            loss, _ = objective(z)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                z.copy_(project_to_sphere(z))
-        with torch.no_grad():
-            _, g = objective(z)
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
-    return z.detach().cpu(), g.detach().cpu()
+    nets = [net for net in (run.G, D) if net is not None]
+    with evaluating(*nets, grad=True), frozen(*nets):  # only z is optimised
+        z, _, g = descend(objective, z_start.to(device).repeat(k, 1), iters, lr)
+    return z.cpu(), g.detach().cpu()

@@ -1,8 +1,10 @@
 """The theory lab: each experiment regenerates one result of the lectures on a toy distribution, in seconds to a few
 minutes on a CPU, writes its figures to a folder and returns the numbers that check the claim.
 
-An experiment is one module here with `CLAIM` (one line) and `run(out_dir, quick=False, seed=0) -> dict`. The lab sits
-beside the CLI, above training: it uses gankit's data, models, losses, recipe and trainer, and nothing uses it.
+An experiment is one module here with `CLAIM` (one line) and `run(out_dir, quick=False, seed=0) -> dict`. Beside the
+experiments sit the studies that measure trained runs against each other: `compare` (GAN against VAE) and `fewlabels`
+(GAN data augmentation and the Classification Accuracy Score). The lab sits beside the CLI, above training: it uses
+gankit's data, models, losses, recipes and trainer; only the CLI and the benchmarks use it.
 """
 from __future__ import annotations
 

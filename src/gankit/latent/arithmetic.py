@@ -17,12 +17,13 @@ from __future__ import annotations
 import torch
 
 from gankit.errors import GankitError
+from gankit.images import to_unit_interval
 from gankit.latent.codes import decode
 
 
 def ink(x: torch.Tensor) -> torch.Tensor:
     """Per image: mean intensity in [0, 1], the ink mass of a digit drawn light on dark (stroke thickness)."""
-    return ((x.float() + 1) / 2).flatten(1).mean(dim=1)
+    return to_unit_interval(x.float()).flatten(1).mean(dim=1)
 
 
 ATTRIBUTES = {"ink": ink}
@@ -60,8 +61,7 @@ def vector_from_attribute(run, name: str = "ink", n: int = 2000, quantile: float
     """v from n prior samples: mean z of the top `quantile` by the attribute minus mean z of the bottom one."""
     if not 0 < quantile <= 0.5:
         raise GankitError(f"quantile must lie in (0, 0.5], got {quantile}")
-    if run.recipe.z_dim is None:  # a translation run (pix2pix, CycleGAN, StarGAN)
-        raise GankitError(f"run {run.path} is a {run.config.train.recipe} run: it has no latent space")
+    run.require_image_generator("find attribute vectors in")
     z = torch.randn(n, run.recipe.z_dim, generator=torch.Generator().manual_seed(seed))
     x = decode(run, z, label)
     score = attribute(name)(x)

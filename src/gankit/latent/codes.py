@@ -33,27 +33,10 @@ def decode(run, z: torch.Tensor, label: int | None = None, batch_size: int = 500
 
 
 def read_images(paths: list[str | Path], run) -> torch.Tensor:
-    """Image files -> (N, C, H, W) in [-1, 1] at the run's size and channels (scaled and center-cropped)."""
-    from PIL import Image
-
-    from gankit.data.folder import EXTENSIONS, MODES, decode_image
+    """Image files (or folders of them) -> (N, C, H, W) in [-1, 1] at the run's size and channels (scaled and
+    center-cropped)."""
+    from gankit.data.folder import image_inputs, read_files
 
     run.require_image_generator("read images for")
-    channels, size = run.data_shape[0], run.data_shape[-1]
-    arrays = []
-    for p in map(Path, paths):
-        if not p.is_file():
-            raise GankitError(f"image {p} does not exist")
-        if p.suffix.lower() not in EXTENSIONS:
-            raise GankitError(f"{p} is not an image file (looked for {', '.join(EXTENSIONS)})")
-        try:
-            arrays.append(torch.from_numpy(decode_image(p, size, MODES[channels]).copy()))
-        except (OSError, ValueError, Image.DecompressionBombError) as e:  # damaged, or a decompression bomb
-            raise GankitError(f"image {p} cannot be read: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
-                from None
-    x = torch.stack(arrays).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
-    return to_unit_range(x)
-
-
-def has_encoder(run) -> bool:
-    return callable(getattr(run.recipe, "encode", None))
+    files = [f for p in paths for f in image_inputs(Path(p))[0]]
+    return to_unit_range(read_files(files, run.data_shape[-1], run.data_shape[0]))

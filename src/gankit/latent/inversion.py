@@ -18,8 +18,9 @@ import torch
 from tqdm import tqdm
 
 from gankit.errors import GankitError
-from gankit.latent.codes import decode, has_encoder, labels_for
+from gankit.latent.codes import decode, labels_for
 from gankit.recipes import forward
+from gankit.recipes.base import Encoder, evaluating, frozen, update
 
 
 @dataclass
@@ -45,53 +46,62 @@ def pixel_mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).flatten(1).mean(dim=1) / 4
 
 
+def descend(objective, z: torch.Tensor, iters: int, lr: float, record=None, progress: bool = False,
+            desc: str = "") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Adam on the codes z alone, kept on the sphere: `iters` steps on objective(z) -> (loss per code, images).
+    record(loss, images) sees every step's values and the final ones. Returns the codes, their loss and images."""
+    z = z.clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    for _ in tqdm(range(iters), desc=desc, unit="step", disable=None if progress else True, leave=False):
+        loss, g = objective(z)
+        if record is not None:
+            record(loss, g)
+        update(opt, loss.sum())
+        with torch.no_grad():
+            z.copy_(project_to_sphere(z))
+    with torch.no_grad():
+        loss, g = objective(z)
+    if record is not None:
+        record(loss, g)
+    return z.detach(), loss, g
+
+
 def invert(run, x: torch.Tensor, steps: int = 300, restarts: int = 4, lr: float = 0.05, label: int | None = None,
            seed: int = 0, use_encoder: bool = True) -> Inversion:
     """Codes for images x (N, C, H, W) in [-1, 1] of the run's shape. A VAE uses its encoder unless
     `use_encoder=False`; otherwise `restarts` random starts are optimised for `steps` Adam steps each."""
+    run.require_image_generator("invert")
     if tuple(x.shape[1:]) != tuple(run.data_shape):
         raise GankitError(f"images of shape {tuple(x.shape[1:])} do not fit run {run.path}, which makes "
                           f"{tuple(run.data_shape)}")
     if steps < 1 or restarts < 1:
         raise GankitError(f"inversion needs at least 1 step and 1 restart, got {steps} and {restarts}")
     x = x.float().cpu()
-    if use_encoder and has_encoder(run):
+    if use_encoder and isinstance(run.recipe, Encoder):
         z = run.recipe.encode(x.to(run.device)).float().cpu()
         reconstructions = decode(run, z, label)
         return Inversion(z, reconstructions, pixel_mse(reconstructions, x), "encoder")
 
     n, d = len(x), run.recipe.z_dim
-    G = run.G.eval()
     target = x.to(run.device).repeat(restarts, 1, 1, 1)  # restart r of image i sits at r * n + i
     y = labels_for(run, restarts * n, label)
     gen = torch.Generator().manual_seed(seed)
-    z = project_to_sphere(torch.randn(restarts * n, d, generator=gen)).to(run.device).requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
-    frozen = [p for p in G.parameters() if p.requires_grad]
-    for p in frozen:  # only z is optimised: no weight gradients are computed at all
-        p.requires_grad_(False)
-    try:
-        for _ in tqdm(range(steps), desc="inverting", unit="step", disable=None, leave=False):
-            loss = (forward(G, z, y).float() - target).pow(2).flatten(1).mean(dim=1).sum()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                z.copy_(project_to_sphere(z))
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
-    with torch.no_grad():
-        z = z.detach()
-        errors = pixel_mse(forward(G, z, y).float(), target).view(restarts, n)
-        best = errors.argmin(dim=0)
-        z = z.view(restarts, n, d)[best, torch.arange(n, device=z.device)].cpu()
+    starts = project_to_sphere(torch.randn(restarts * n, d, generator=gen)).to(run.device)
+
+    def objective(z):
+        g = forward(run.G, z, y).float()
+        return (g - target).pow(2).flatten(1).mean(dim=1), g
+
+    with evaluating(run.G, grad=True), frozen(run.G):  # only z is optimised: no weight gradients at all
+        z, errors, _ = descend(objective, starts, steps, lr, progress=True, desc="inverting")
+    best = errors.view(restarts, n).argmin(dim=0)
+    z = z.view(restarts, n, d)[best, torch.arange(n, device=z.device)].cpu()
     reconstructions = decode(run, z, label)
     return Inversion(z, reconstructions, pixel_mse(reconstructions, x), "optimisation")
 
 
 def encode(run, x: torch.Tensor, label: int | None = None, **inversion) -> torch.Tensor:
     """Latent codes of images x: the encoder's when the family has one, else found by inversion."""
-    if has_encoder(run):
+    if isinstance(run.recipe, Encoder):
         return run.recipe.encode(x.to(run.device)).float().cpu()
     return invert(run, x, label=label, **inversion).z

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from gankit.data import TOY_DATASETS, load_dataset, toy_modes
 from gankit.errors import GankitError
+from gankit.images import check_images
 from gankit.metrics.coverage import class_coverage
 from gankit.metrics.distances import frechet_distance, kernel_distance
 from gankit.metrics.features import BUILTIN, Extractor, load_extractor
@@ -42,12 +43,6 @@ def _metric_list(metrics: str | Iterable[str]) -> list[str]:
     return names
 
 
-def _check_images(images: torch.Tensor, what: str) -> None:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise GankitError(f"{what} images must be a tensor (N, C, H, W), got {shape}")
-
-
 def evaluate(fake: torch.Tensor, real: torch.Tensor | str, metrics: str | Iterable[str] = DEFAULT_METRICS,
              features: str | Extractor = "digits", *, root: str | Path | None = None, n_real: int | None = None,
              kid_subsets: int = 100, kid_subset_size: int = 1000, seed: int = 0,
@@ -57,7 +52,7 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor | str, metrics: str | Iterab
     features are cached). `features`: an extractor or its spec (see gankit.metrics.features). See the module
     docstring for the keys."""
     names = _metric_list(metrics)
-    _check_images(fake, "generated")
+    check_images(fake, None, "generated images")
     extractor = features if isinstance(features, Extractor) else load_extractor(features, device)
     wants_logits = any(m in names for m in ("is", "coverage"))
     channels, size = fake.shape[1], fake.shape[-1]
@@ -71,7 +66,7 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor | str, metrics: str | Iterab
                 real, extractor, image_size=size, channels=channels, root=root, n=n_real, seed=seed,
                 logits="coverage" in names, cache_dir=cache_dir)
     else:
-        _check_images(real, "real")
+        check_images(real, None, "real images")
         if real.shape[1:] != fake.shape[1:]:
             raise GankitError(f"real images are {'x'.join(map(str, real.shape[1:]))} but generated images are "
                               f"{'x'.join(map(str, fake.shape[1:]))}; both sets need the same size and channels")

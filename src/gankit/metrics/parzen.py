@@ -15,6 +15,7 @@ import math
 import torch
 
 from gankit.errors import GankitError
+from gankit.images import to_unit_interval
 
 SIGMAS = torch.logspace(-1, 0, 10)  # 0.1 ... 1.0 in [0, 1] pixel units
 _ROWS = 500
@@ -37,7 +38,7 @@ def parzen_log_likelihood(samples: torch.Tensor, test: torch.Tensor, validation:
 
     samples, test, validation: images in [-1, 1] (N, C, H, W) or flat (N, D); the same D for all three.
     """
-    flat = [t.reshape(len(t), -1).double().add(1).div(2) for t in (samples, test, validation)]  # [-1,1] -> [0,1]
+    flat = [to_unit_interval(t.reshape(len(t), -1).double()) for t in (samples, test, validation)]
     samples, test, validation = flat
     if not (samples.shape[1] == test.shape[1] == validation.shape[1]):
         raise GankitError("Parzen window: samples, test and validation images must have the same size")

@@ -23,6 +23,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from gankit.data.dataset import to_unit_range
+from gankit.images import check_images
 from gankit.errors import GankitError
 from gankit.metrics.classifier import IMAGE_SHAPE, Classifier
 from gankit.metrics.distances import frechet_distance
@@ -92,12 +93,6 @@ def _check_name(name: str) -> None:
         raise GankitError(f"no shipped classifier for domain '{name}'; choose from {', '.join(DOMAIN_CLASSIFIERS)}")
 
 
-def _check_images(images: torch.Tensor, what: str) -> None:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise GankitError(f"{what} must be a tensor of images (N, C, H, W), got {shape}")
-
-
 @torch.no_grad()
 def _batched(function, images: torch.Tensor, batch_size: int) -> torch.Tensor:
     return torch.cat([function(chunk.float()).float().cpu() for chunk in images.split(batch_size)])
@@ -107,7 +102,7 @@ def label_preservation(images: torch.Tensor, labels: torch.Tensor, classifier: n
                        batch_size: int = 500) -> float:
     """The share of translated images (N, C, H, W) in [-1, 1] whose class, as the target domain's classifier reads
     it, is the label of the image they were made from."""
-    _check_images(images, "translated images")
+    check_images(images, None, "translated images")
     if len(labels) != len(images):
         raise GankitError(f"{len(images)} images but {len(labels)} labels")
     predicted = _batched(classifier, images, batch_size).argmax(1)
@@ -118,8 +113,8 @@ def domain_fid(fake: torch.Tensor, real: torch.Tensor, classifier: nn.Module, ba
     """FID between translated images and real images of the target domain, in the classifier's feature layer
     (`classifier.features`; a module without one is measured in its logits). Each side needs more images than
     there are features (128 for the shipped classifiers)."""
-    _check_images(fake, "translated images")
-    _check_images(real, "real images")
+    check_images(fake, None, "translated images")
+    check_images(real, None, "real images")
     extract = getattr(classifier, "features", classifier)
     return frechet_distance(_batched(extract, real, batch_size), _batched(extract, fake, batch_size))
 
@@ -130,8 +125,8 @@ def paired_scores(fake: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
     (sigma 1.5) of Wang et al. 2004, averaged over images and channels."""
     from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-    _check_images(fake, "translated images")
-    _check_images(target, "target images")
+    check_images(fake, None, "translated images")
+    check_images(target, None, "target images")
     if fake.shape != target.shape:
         raise GankitError(f"translated images {tuple(fake.shape)} and targets {tuple(target.shape)} differ in shape")
     fake, target = fake.float().cpu(), target.float().cpu()

@@ -1,4 +1,4 @@
-"""GAN data augmentation for few labels, and the Classification Accuracy Score (issue 13).
+"""GAN data augmentation for few labels, and the Classification Accuracy Score.
 
 A conditional GAN (Mirza & Osindero 2014; or ACGAN) trained on the labelled images draws extra images of each class;
 the few-label baseline's classifier (the `ssl` recipe's D with train.unsupervised_weight=0, docs/few-labels.md) is

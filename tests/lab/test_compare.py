@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from scipy.signal import convolve2d
 
-from gankit import compare
+from gankit.lab import compare
 from gankit import load as load_run
 from gankit.cli import build_parser
 from gankit.config import load_config

@@ -36,7 +36,7 @@ LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
 
 def laplacian_variance(x: torch.Tensor) -> torch.Tensor:
     """Per image: the variance of its Laplacian, on intensities in [0, 1] (gray; colour images are averaged)."""
-    gray = ((x.float() + 1) / 2).mean(dim=1, keepdim=True)
+    gray = images.to_unit_interval(x.float()).mean(dim=1, keepdim=True)
     return F.conv2d(gray, LAPLACIAN.view(1, 1, 3, 3)).flatten(1).var(dim=1)
 
 

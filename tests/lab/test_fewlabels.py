@@ -1,4 +1,4 @@
-"""GAN data augmentation and the Classification Accuracy Score (gankit.fewlabels): generated images carry the class
+"""GAN data augmentation and the Classification Accuracy Score (gankit.lab.fewlabels): generated images carry the class
 they were drawn for, mixing keeps the real labelled set whole, the generated-only set holds no real image, and the
 classifier learns from the set it is given and nothing else."""
 import pytest
@@ -9,7 +9,7 @@ from gankit.config import load_config
 from gankit.data import Dataset
 from gankit.data.labels import few_label_split
 from gankit.errors import GankitError
-from gankit.fewlabels import (augmentation_sets, classifier_accuracy, generate_labelled, mix, repeat_to,
+from gankit.lab.fewlabels import (augmentation_sets, classifier_accuracy, generate_labelled, mix, repeat_to,
                               train_conditional_gan)
 from gankit.models import DCGANGenerator
 
