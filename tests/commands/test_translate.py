@@ -4,17 +4,13 @@ import pytest
 import torch
 from PIL import Image
 
+from commands.command_line import error_line
+
 import gankit
 from gankit.cli import main
 from gankit.config import load_config
 from gankit.data.translation_dataset import TranslationDataset
 from gankit.training import Trainer
-
-
-def _error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err and len(err.splitlines()) == 1, err
-    return err
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +59,18 @@ def test_bad_requests_are_one_line_and_write_nothing(stargan_run, tmp_path, caps
     out = tmp_path / "out"
     for extra, message in [(["--to", "purple"], "red, green, blue"), ([], "--to DOMAIN")]:
         assert main(["translate", str(stargan_run), str(tmp_path / "mine"), *extra, "--out", str(out)]) == 2
-        assert message in _error_line(capsys)
+        assert message in error_line(capsys)
         assert not out.exists()
     (tmp_path / "broken.png").write_bytes(b"not a png")
     assert main(["translate", str(stargan_run), str(tmp_path / "broken.png"), "--to", "red", "--out", str(out)]) == 2
-    assert "cannot be read" in _error_line(capsys) and not out.exists()
+    assert "cannot be read" in error_line(capsys) and not out.exists()
     (tmp_path / "tiny").mkdir()
     assert main(["translate", str(stargan_run), str(tmp_path / "tiny"), "--to", "red", "--out", str(out)]) == 2
-    assert "has no images" in _error_line(capsys) and not out.exists()
+    assert "has no images" in error_line(capsys) and not out.exists()
     out.mkdir()
     (out / "mine.txt").write_text("keep")
     assert main(["translate", str(stargan_run), str(tmp_path / "mine"), "--to", "red", "--out", str(out)]) == 2
-    assert "not an empty folder" in _error_line(capsys)
+    assert "not an empty folder" in error_line(capsys)
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
 
 
@@ -87,7 +83,7 @@ def test_latent_tools_on_a_translation_run_say_it_has_no_latent_space(stargan_ru
                     ["sample", str(stargan_run), "--out", str(tmp_path / "s.png")],
                     ["serve", str(stargan_run), "--data", str(tmp_path / "serve-data")]):
         assert main(command) == 2, command
-        assert "gankit translate" in _error_line(capsys), command
+        assert "gankit translate" in error_line(capsys), command
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
 
 
@@ -97,4 +93,4 @@ def test_two_inputs_that_would_write_one_output_are_refused(stargan_run, tmp_pat
     Image.open(tmp_path / "mine" / "img0.png").save(tmp_path / "mine" / "img0.jpg")
     out = tmp_path / "out"
     assert main(["translate", str(stargan_run), str(tmp_path / "mine"), "--to", "red", "--out", str(out)]) == 2
-    assert "img0.png" in _error_line(capsys) and not out.exists()
+    assert "img0.png" in error_line(capsys) and not out.exists()

@@ -1,13 +1,17 @@
+"""`gankit eval`: a run's or two folders' metrics as a table and in RUN/eval.json; mistakes one line."""
 import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from commands.command_line import error_line
+
 from gankit import load as load_run
-from gankit.cli import build_parser
+from gankit.cli import build_parser, main
 from gankit.config import load_config
-from gankit.data import toy_modes
+from gankit.data import load_dataset, toy_modes
 from gankit.errors import GankitError
 from gankit.metrics import evaluate, mode_stats
 from gankit.training import Trainer
@@ -48,7 +52,9 @@ def test_eval_of_a_toy_run_reports_mode_statistics(tmp_path):
     assert json.loads((run / "eval.json").read_text())["metrics"] == pytest.approx(direct, rel=1e-9)
 
 
-def test_eval_of_two_image_folders(tmp_path, digits, capsys):
+def test_eval_of_two_image_folders(tmp_path, capsys):
+    data = load_dataset("digits")
+    digits = data.batch(torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:400])[0]
     write_pngs(tmp_path / "real", digits[:200])
     write_pngs(tmp_path / "fake", digits[200:400])
     gankit_eval("--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), "--metrics", "fid,pr", "--json")
@@ -70,3 +76,18 @@ def test_user_mistakes_are_one_line_errors(argv, message):
     with pytest.raises(GankitError, match=message) as error:
         gankit_eval(*argv)
     assert "\n" not in str(error.value)
+
+
+def test_eval_refuses_the_digits_classifier_for_colour_images_as_it_does_for_runs(tmp_path, capsys):
+    """Seen before: 64-px colour shapes were scored with the digits classifier on grey 28x28 copies (FID 61)."""
+    import numpy as np
+    from PIL import Image
+
+    for folder in ("real", "fake"):
+        (tmp_path / folder).mkdir()
+        for i in range(4):
+            Image.fromarray(np.full((64, 64, 3), 40 * i, np.uint8)).save(tmp_path / folder / f"{i}.png")
+    for features in ([], ["--features", "digits"]):
+        assert main(["eval", "--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), *features]) == 2
+        line = error_line(capsys)
+        assert "not fit to measure images of 3x64x64" in line and "inception-2015-12-05.pt" in line

@@ -1,3 +1,4 @@
+"""`gankit lab`: the theory lab's experiments by name, into a fresh folder, their numbers printed."""
 import json
 from types import SimpleNamespace
 
