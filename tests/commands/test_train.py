@@ -2,7 +2,10 @@
 mistake one line."""
 import gzip
 import json
+import os
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -119,16 +122,10 @@ def test_train_force_starts_over_in_a_run_folder_but_never_deletes_other_folders
     assert (mine / "thesis.tex").read_text() == "precious"
 
 
-def test_train_and_lab_print_json_with_json(tmp_path, capsys):
+def test_train_prints_its_summary_as_json_with_json(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "run"), "--quiet", "--json", "--set", "train.steps=2", *TINY]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 2 and summary["run"] == str(tmp_path / "run")
-    assert main(["presets", "--json"]) == 0
-    presets = {p["preset"]: p for p in json.loads(capsys.readouterr().out)}
-    assert presets["digits-dcgan"]["length"] == "30 epochs"
-    assert presets["digits-dcgan"]["description"].startswith("The classic DCGAN (Radford et al. 2016)")
-    assert presets["digits-dcgan-r1"]["length"] == "41 epochs"
-    assert presets["digits-dcgan-r1"]["description"].startswith("The default: the DCGAN of digits-dcgan")
 
 
 def test_a_config_naming_a_path_as_its_preset_is_refused(tmp_path, capsys):
@@ -193,3 +190,28 @@ def test_missing_fashion_mnist_names_the_debian_package(tmp_path, capsys, monkey
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     assert main(["train", "--quiet", "--out", str(tmp_path / "run"), "--set", "data.name=fashion-mnist"]) == 2
     assert "or `apt-get install dataset-fashion-mnist`, or --set data.download=true" in error_line(capsys)
+
+
+def test_resume_takes_a_config_file_that_changes_only_what_a_resume_may(tiny_run, tmp_path, capsys):
+    """What --nproc hands its processes: the resolved config as a file, with --resume as with --out."""
+    config = tmp_path / "longer.yaml"
+    config.write_text((tiny_run / "config.yaml").read_text().replace("steps: 4", "steps: 6"))
+    assert main(["train", "--resume", str(tiny_run), "--config", str(config), "--quiet"]) == 0
+    assert "trained to step 6" in capsys.readouterr().out
+    config.write_text((tiny_run / "config.yaml").read_text().replace("width: 8", "width: 16"))
+    assert main(["train", "--resume", str(tiny_run), "--config", str(config), "--quiet"]) == 2
+    assert "model.width cannot change when resuming" in error_line(capsys)
+
+
+@pytest.mark.slow
+def test_nproc_hands_every_process_the_resolved_config_and_resumes_the_same_way(tmp_path):
+    run = tmp_path / "run"
+    settings = ["--set=train.steps=4", "--set=train.batch_size=32", "--set=data.n=256", "--set=model.width=8",
+                "--set=train.grid_size=16", "--set=train.device=cpu"]
+    for argv in (["--preset", "toy-ring", "--out", str(run), *settings], ["--resume", str(run), "--set=train.steps=6"]):
+        result = subprocess.run([sys.executable, "-m", "gankit", "train", "--nproc", "2", "--quiet", *argv],
+                                capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        assert "2 processes" in result.stderr
+    assert [r["step"] for r in read_log(run)][-1] == 6
+    assert "steps: 6" in (run / "config.yaml").read_text()

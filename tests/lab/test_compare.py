@@ -6,10 +6,8 @@ from scipy.signal import convolve2d
 
 from gankit.lab import compare
 from gankit import load as load_run
-from gankit.cli import build_parser
 from gankit.config import load_config
 from gankit.data import load_dataset
-from gankit.errors import GankitError
 from gankit.metrics import evaluate
 from gankit.training import Trainer
 
@@ -55,12 +53,3 @@ def test_compare_reports_every_measure_for_both_families(tmp_path, monkeypatch):
     assert "| FID | lower |" in table and "sharpness" in table
     compare.side_by_side(tmp_path / "gan", tmp_path / "vae", tmp_path / "grids.png", n=16)
     assert (tmp_path / "grids.png").is_file()
-
-
-def test_compare_command_refuses_to_overwrite_earlier_results(tmp_path):
-    parser = build_parser()
-    (tmp_path / "compare.md").write_text("earlier\n")
-    args = parser.parse_args(["compare", "--gan", "a", "--vae", "b", "--out", str(tmp_path)])
-    with pytest.raises(GankitError, match="exists"):
-        args.func(args)
-    assert (tmp_path / "compare.md").read_text() == "earlier\n"
