@@ -7,17 +7,11 @@ import sys
 
 import pytest
 
+from commands.command_line import error_line
+
 from gankit.cli import main
 
 TINY = ["--set", "data.n=320", "--set", "model.width=8", "--set", "train.grid_size=16"]
-
-
-def _error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 @pytest.mark.slow
@@ -48,7 +42,7 @@ def test_usage_mistakes_are_one_line_and_exit_2(capsys, argv, message):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
-    assert message in _error_line(capsys)
+    assert message in error_line(capsys)
 
 
 def test_every_command_shares_the_same_options():
@@ -81,7 +75,7 @@ def test_info_into_a_closed_pipe_ends_quietly(tmp_path):
 def test_an_output_path_through_a_file_is_one_line_exit_1(tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     assert main(["train", "--quiet", "--out", str(tmp_path / "afile" / "sub"), *TINY]) == 1
-    assert _error_line(capsys) == f"gankit: error: Not a directory ({tmp_path / 'afile' / 'sub'})"
+    assert error_line(capsys) == f"gankit: error: Not a directory ({tmp_path / 'afile' / 'sub'})"
 
 
 def test_a_permission_error_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
@@ -93,4 +87,4 @@ def test_a_permission_error_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(Path, "mkdir", refuse)
     assert main(["train", "--quiet", "--out", str(tmp_path / "ro" / "run"), *TINY]) == 1
-    assert _error_line(capsys) == f"gankit: error: Permission denied ({tmp_path / 'ro' / 'run'})"
+    assert error_line(capsys) == f"gankit: error: Permission denied ({tmp_path / 'ro' / 'run'})"
