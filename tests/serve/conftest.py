@@ -1,6 +1,11 @@
 """Runs to serve, trained once for all serve tests (a few seconds in all): a 28-px digits DCGAN, a conditional one,
 and a toy (points) run. Quality does not matter here; every run trains on a subset, so the game has held-out digits.
 """
+import contextlib
+import socket
+import threading
+import time
+
 import pytest
 import torch
 
@@ -51,3 +56,27 @@ def client(app_factory, data_dir):
 
     with TestClient(app_factory(data_dir)) as c:
         yield c
+
+
+@contextlib.contextmanager
+def uvicorn_thread(app):
+    """`app` on uvicorn with gankit serve's limits (gankit.serve.server), on a free loopback port, in a thread."""
+    import uvicorn
+
+    from gankit.serve import server as serving
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(serving.config(app, "127.0.0.1", port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}", port
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -14,6 +14,7 @@ ones, so nothing the inpaint page shows can be matched against a game image.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ class ServedRun:
     real: torch.Tensor | None       # uint8 (N, C, H, W) at the run's size, or None for point runs
     held_out: bool                  # whether `real` is data the run never trained on
     real_source: str                # one line saying where `real` came from
+    fingerprint: str = ""           # of the checkpoint loaded: what a sample's bytes depend on besides the request
 
     @property
     def kind(self) -> str:
@@ -117,6 +119,12 @@ def _spread(x: torch.Tensor) -> torch.Tensor:
     return x[torch.linspace(0, len(x) - 1, MAX_REAL).long()].contiguous()
 
 
+def checkpoint_fingerprint(checkpoint: Path) -> str:
+    """Names the weights loaded: a checkpoint folder's path and its files' sizes and times (no reading of them)."""
+    files = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in checkpoint.iterdir() if f.is_file())
+    return hashlib.sha256(repr((str(checkpoint.resolve()), files)).encode()).hexdigest()[:16]
+
+
 class Catalog:
     """The runs given on the command line, loaded once, by name."""
 
@@ -134,7 +142,7 @@ class Catalog:
                 raise GankitError(f"run {path} is a {run.config.train.recipe} run: it translates images and has no "
                                   f"samples to serve; use `gankit translate`")
             real, held_out, source = real_images(run)
-            self.runs[name] = ServedRun(name, run, real, held_out, source)
+            self.runs[name] = ServedRun(name, run, real, held_out, source, checkpoint_fingerprint(run.checkpoint))
 
     def get(self, name: str, kind: str | None = None) -> ServedRun:
         served = self.runs.get(name)

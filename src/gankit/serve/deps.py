@@ -29,10 +29,15 @@ def get_pool(request: Request) -> Pool:
     return request.app.state.pool
 
 
+def get_lab_pool(request: Request) -> Pool:
+    return request.app.state.lab_pool
+
+
 Runs = Annotated[Catalog, Depends(get_catalog)]
 TheGames = Annotated[Games, Depends(get_games)]
 TheLab = Annotated[Lab, Depends(get_lab)]
 ThePool = Annotated[Pool, Depends(get_pool)]
+TheLabPool = Annotated[Pool, Depends(get_lab_pool)]
 
 
 def image_run(catalog: Runs, run: Annotated[str, Query(max_length=MAX_NAME, description="a run's folder name")]

@@ -69,6 +69,10 @@ class Game:
     played: list[Round] = field(default_factory=list)
     correct: int = 0
     created: float = field(default_factory=time.time)
+    # Fakes drawn ahead, in batches, while the player looks at the last round (gankit.serve.routers.game).
+    fakes: list[torch.Tensor] = field(default_factory=list)
+    drawing: object = None                  # the asyncio task drawing the next batch, if one is
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one answer at a time
 
     @property
     def answered(self) -> int:
@@ -76,33 +80,50 @@ class Game:
 
 
 class Results:
-    """The answers, in one SQLite file in the data folder."""
+    """The answers, in one SQLite file in the data folder, one row per answer.
+
+    An answer is acknowledged only after its row is committed: WAL journal with synchronous=FULL, so a row the
+    browser was told about survives the server being killed (and the machine losing power). A unique index on
+    (game, round) makes a second row for the same round impossible, whatever the requests race to do."""
 
     def __init__(self, data_dir: str | Path):
         self.path = Path(data_dir) / RESULTS_FILE
-        self._lock = threading.Lock()
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # kept in the file: readers never block the writer
             db.execute("""CREATE TABLE IF NOT EXISTS answers (
                             id INTEGER PRIMARY KEY, answered_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
                             run TEXT NOT NULL, game TEXT NOT NULL, round INTEGER NOT NULL,
                             choice INTEGER NOT NULL, real_side INTEGER NOT NULL, correct INTEGER NOT NULL,
                             real_index INTEGER NOT NULL, held_out INTEGER NOT NULL)""")
+            db.execute("CREATE UNIQUE INDEX IF NOT EXISTS one_answer_per_round ON answers (game, round)")
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(self.path, timeout=10)
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA synchronous=FULL")
+        return db
 
     def record(self, game: Game, r: Round, choice: int, correct: bool) -> None:
-        with self._lock, self._connect() as db:  # `with db` commits, or rolls back on error: never half a row
-            db.execute("INSERT INTO answers (run, game, round, choice, real_side, correct, real_index, held_out) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (game.run, game.id, r.number, choice, r.real_side, int(correct), r.real_index,
-                        int(game.held_out)))
+        """Commit the row (or raise Conflict if the round has one): `with db` commits, or rolls back on error."""
+        db = self._connect()
+        try:
+            with db:
+                db.execute("INSERT INTO answers (run, game, round, choice, real_side, correct, real_index, "
+                           "held_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (game.run, game.id, r.number, choice, r.real_side, int(correct), r.real_index,
+                            int(game.held_out)))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"round {r.number} was answered already") from None
+        finally:
+            db.close()
 
     def per_run(self) -> list[dict]:
-        with self._connect() as db:
+        db = self._connect()
+        try:
             rows = db.execute("SELECT run, COUNT(DISTINCT game), COUNT(*), SUM(correct), MIN(answered_at), "
                               "MAX(answered_at), MIN(held_out) FROM answers GROUP BY run ORDER BY run").fetchall()
+        finally:
+            db.close()
         return [{"run": run, "games": games, **score(int(correct), answered), "first": first, "last": last,
                  "held_out": bool(held_out)}
                 for run, games, answered, correct, first, last, held_out in rows]
@@ -144,12 +165,16 @@ class Games:
             raise NotFound("no such game (it ended, or the server restarted): start a new one")
         return game
 
-    def new_round(self, game: Game, real: torch.Tensor, real_index: int, fake: torch.Tensor, seed: int) -> Round:
-        """`real` uint8 (C, H, W) and `fake` in [-1, 1], placed in an order drawn from the OS's randomness."""
+    @staticmethod
+    def check_dealable(game: Game) -> None:
         if game.played and not game.played[-1].answered:
             raise Conflict("answer the current round first")
         if len(game.played) >= game.rounds:
             raise Conflict(f"the game is over: it had {game.rounds} rounds")
+
+    def new_round(self, game: Game, real: torch.Tensor, real_index: int, fake: torch.Tensor) -> Round:
+        """`real` uint8 (C, H, W) and `fake` in [-1, 1], placed in an order drawn from the OS's randomness."""
+        self.check_dealable(game)
         real_side = secrets.randbelow(2)
         pictures = [png_bytes(fake, compress=False), png_bytes(real, compress=False)]
         if real_side == 0:
@@ -170,16 +195,18 @@ class Games:
         return picture
 
     def answer(self, game: Game, number: int, choice: int) -> tuple[Round, bool]:
-        with self._lock:
+        """Check, store, then count: an answer whose row could not be committed is not counted (and can be sent
+        again); two answers to one round racing each other are stopped by the lock, and by the unique index."""
+        with game.lock:
             if not 1 <= number <= len(game.played):
                 raise Conflict(f"round {number} has not been dealt in this game")
             r = game.played[number - 1]
             if r.answered:
                 raise Conflict(f"round {number} was answered already")
+            correct = choice == r.real_side
+            self.results.record(game, r, choice, correct)
             r.answered = True
-        correct = choice == r.real_side
-        game.correct += correct
-        self.results.record(game, r, choice, correct)
+            game.correct += correct
         return r, correct
 
     def _forget(self, game: Game) -> None:

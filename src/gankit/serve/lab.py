@@ -35,6 +35,7 @@ ARROWS = 80               # fakes with a gradient arrow
 HEAT = 40                 # D's surface on a HEAT x HEAT lattice
 Z_LATTICE = 11            # G's image of an 11 x 11 lattice of z in [-2.5, 2.5]^2
 UNCONNECTED_S = 20.0      # a session whose stream never opens is closed after this long
+MAX_SESSION_S = 30 * 60   # a session's stream ends after this long, even if its page never went away
 MAX_POINTS = 500          # points a user may draw
 EXTENT = 3.0              # drawn points are clamped to [-EXTENT, EXTENT]^2, the drawn set's view
 
@@ -81,6 +82,7 @@ class LabSession:
                                     settings=GANSettings(r1=s.r1))
         self.settings, self.loss = s, s.loss
         self.step = 0
+        self.opened = time.monotonic()
         self.running = False
         self.pending = 0          # single steps asked for while paused
         self.curves: list[list[float | None]] = []   # [step, loss_d, loss_g] since the last frame

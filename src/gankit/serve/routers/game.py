@@ -2,24 +2,61 @@
 the accuracy per run over every game stored. What the browser may see before answering: gankit.serve.game."""
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Annotated
+
+import torch
 
 from fastapi import APIRouter, Path, Response
 
 from gankit.serve import game as gamelib
+from gankit.serve.catalog import ServedRun
 from gankit.serve.deps import Runs, TheGame, TheGames, ThePool
+from gankit.serve.errors import Busy
+from gankit.serve.pool import Pool
 from gankit.serve.schemas import (ERRORS, MAX_ID, MAX_SEED, NO_STORE, PNG, Answer, Dealt, GameStart, GameStarted,
                                   Results, Verdict)
 
 router = APIRouter(prefix="/api/game", tags=["game"], responses=ERRORS)
+AHEAD = 10  # fakes drawn per call of the net: one batch costs about as much as two single samples
+
+
+async def draw_fakes(game: gamelib.Game, served: ServedRun, pool: Pool, n: int) -> None:
+    # From the OS's randomness, not torch's global generator, which lab sessions seed and which is predictable.
+    seed = secrets.randbelow(MAX_SEED + 1)
+    # A conditional run draws a class at random for each: without a label it would always draw its first classes.
+    k = served.run.num_classes
+    labels = torch.tensor([secrets.randbelow(k) for _ in range(n)]) if k else None
+    try:
+        game.fakes.extend(await pool.run(lambda: served.run.sample(n, seed=seed, label=labels)))
+    finally:
+        game.drawing = None
+
+
+def draw_ahead(game: gamelib.Game, served: ServedRun, pool: Pool) -> None:
+    """Start drawing the next batch in the background unless one is drawn, being drawn, or not needed."""
+    left = game.rounds - len(game.played) - len(game.fakes)
+    if game.drawing is None and left > 0 and len(game.fakes) < 2:
+        game.drawing = asyncio.ensure_future(draw_fakes(game, served, pool, min(AHEAD, left)))
+        game.drawing.add_done_callback(lambda task: task.cancelled() or task.exception())  # Busy: retried at deal
+
+
+async def next_fake(game: gamelib.Game, served: ServedRun, pool: Pool) -> torch.Tensor:
+    while not game.fakes:
+        draw_ahead(game, served, pool)
+        if game.drawing is None:
+            raise Busy()
+        await asyncio.shield(game.drawing)  # a player who leaves does not cancel the batch the next round needs
+    return game.fakes.pop(0)
 
 
 @router.post("", summary="Start a game of 'which is real?' on a run", response_model=GameStarted)
-def start(body: GameStart, catalog: Runs, games: TheGames) -> GameStarted:
+async def start(body: GameStart, catalog: Runs, games: TheGames, pool: ThePool) -> GameStarted:
     served = catalog.get(body.run, "image")
     real_pool = served.game_images()  # a run without real images (data passed from Python) cannot be played
     game = games.start(served.name, body.rounds, served.held_out, len(real_pool))
+    draw_ahead(game, served, pool)
     return GameStarted(game=game.id, rounds=game.rounds, run=served.name, held_out=served.held_out,
                        real_source=served.real_source, chance=gamelib.CHANCE, human_baseline=gamelib.HUMAN_BASELINE)
 
@@ -28,14 +65,11 @@ def start(body: GameStart, catalog: Runs, games: TheGames) -> GameStarted:
              response_model=Dealt)
 async def deal(game: TheGame, catalog: Runs, games: TheGames, pool: ThePool, response: Response) -> Dealt:
     served = catalog.get(game.run)
-    real_pool = served.game_images()
+    games.check_dealable(game)
+    fake = await next_fake(game, served, pool)
     index = game.real_order[len(game.played) % len(game.real_order)]
-    # From the OS's randomness, not torch's global generator, which lab sessions seed and which is predictable.
-    seed = secrets.randbelow(MAX_SEED + 1)
-    # A conditional run draws a class at random: without a label it would always draw its first class.
-    label = secrets.randbelow(served.run.num_classes) if served.run.num_classes else None
-    fake = (await pool.run(lambda: served.run.sample(1, seed=seed, label=label)))[0]
-    r = games.new_round(game, real_pool[index], index, fake, seed)
+    r = games.new_round(game, served.game_images()[index], index, fake)
+    draw_ahead(game, served, pool)  # the next batch is drawn while the player looks at this round
     response.headers.update(NO_STORE)
     return Dealt(round=r.number, of=game.rounds, images=[f"/api/game/image/{token}" for token in r.images])
 

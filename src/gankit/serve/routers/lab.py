@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from gankit.serve.deps import SessionId, TheLab, ThePool
+from gankit.serve.deps import SessionId, TheLab, TheLabPool
 from gankit.serve.errors import Busy
-from gankit.serve.lab import LabSession, LabSettings
+from gankit.serve.lab import MAX_SESSION_S, LabSession, LabSettings
 from gankit.serve.schemas import ERRORS, EVENTS, NO_STORE, LabControl, LabOpened, LabState
 
 router = APIRouter(prefix="/api/lab", tags=["lab"], responses=ERRORS)
@@ -29,7 +29,7 @@ async def frames(session: LabSession, pool, request: Request, events: int | None
     """The session's frames as server-sent events, until the page goes away or `events` were sent."""
     sent = 0
     while events is None or sent < events:
-        if await request.is_disconnected():
+        if await request.is_disconnected() or time.monotonic() - session.opened > MAX_SESSION_S:
             break
         if sent and not session.running and not session.pending:
             await asyncio.sleep(FRAME_S)
@@ -37,7 +37,7 @@ async def frames(session: LabSession, pool, request: Request, events: int | None
         started = time.perf_counter()
         try:
             frame = await pool.run(session.advance)
-        except Busy:  # the pool is full of sample and game work, which comes first: skip a frame
+        except Busy:  # the lab's pool is full: skip a frame
             await asyncio.sleep(FRAME_S)
             continue
         if sent:  # the data never change: the first frame carries them, the page keeps them
@@ -50,7 +50,7 @@ async def frames(session: LabSession, pool, request: Request, events: int | None
 
 @router.get("/{sid}/stream", summary="Server-sent events: one frame per message while the page listens",
             response_class=StreamingResponse, responses=EVENTS)
-async def stream(sid: SessionId, request: Request, lab: TheLab, pool: ThePool,
+async def stream(sid: SessionId, request: Request, lab: TheLab, pool: TheLabPool,
                  events: Annotated[int | None, Query(ge=1, le=100_000)] = None) -> StreamingResponse:
     session = lab.connect(sid)
 

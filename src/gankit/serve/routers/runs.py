@@ -44,18 +44,34 @@ def progress(served: NamedRun) -> Response:
     return Response(grid.read_bytes(), media_type="image/png", headers=NO_STORE)
 
 
-async def updates(path: Path, request: Request, events: int | None):
+def folder_stamp(path: Path) -> tuple[Path | None, tuple[int, int]]:
+    """The newest grid and (the log's, the grid's) modification times; a file that is not there (the folder was
+    deleted, or is being rewritten) counts as 0."""
+    log, grid = path / "metrics.jsonl", newest_grid(path)
+    try:
+        return grid, (log.stat().st_mtime_ns if log.is_file() else 0, grid.stat().st_mtime_ns if grid else 0)
+    except FileNotFoundError:
+        return None, (0, 0)
+
+
+def read_records(path: Path) -> list[dict]:
     from gankit.runlog import read_log
 
+    try:
+        return read_log(path)
+    except FileNotFoundError:  # deleted between the look and the read
+        return []
+
+
+async def updates(path: Path, request: Request, events: int | None):
     sent, seen = 0, None
     while events is None or sent < events:
         if await request.is_disconnected():
             break
-        log, grid = path / "metrics.jsonl", newest_grid(path)
-        stamp = (log.stat().st_mtime_ns if log.is_file() else 0, grid.stat().st_mtime_ns if grid is not None else 0)
+        grid, stamp = folder_stamp(path)
         if stamp != seen:
             seen = stamp
-            records = await asyncio.to_thread(read_log, path)
+            records = await asyncio.to_thread(read_records, path)
             every = max(1, len(records) // CURVE_POINTS)
             curves = [{k: r[k] for k in CURVES if k in r} for r in records[::every]]
             yield "data: " + json.dumps({"step": records[-1]["step"] if records else 0, "curves": curves,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from gankit.serve.deps import ImageRun, ThePool
+from gankit.serve.cache import cached_png
+from gankit.serve.deps import ImageRun
 from gankit.serve.pictures import grid_bytes, png_bytes
 from gankit.serve.schemas import ERRORS, MAX_GRID, MAX_INDEX, MAX_SCALE, MAX_SEED, PNG
 
@@ -19,7 +20,7 @@ Scale = Annotated[int, Query(ge=1, le=MAX_SCALE, description="each pixel drawn s
 
 @router.get("/sample.png", summary="Samples of a run as a PNG: one image, or a grid", response_class=Response,
             responses=PNG)
-async def sample(served: ImageRun, pool: ThePool, seed: Seed = 0, n: Annotated[int, Query(ge=1, le=MAX_GRID)] = 1,
+async def sample(request: Request, served: ImageRun, seed: Seed = 0, n: Annotated[int, Query(ge=1, le=MAX_GRID)] = 1,
                  label: Label = None, scale: Scale = 1) -> Response:
     served.check_label(label)
     served.check_side(n, scale)
@@ -27,12 +28,12 @@ async def sample(served: ImageRun, pool: ThePool, seed: Seed = 0, n: Annotated[i
     def draw() -> bytes:
         x = served.run.sample(n, seed=seed, label=label)
         return png_bytes(x[0], scale) if n == 1 else grid_bytes(x, scale=scale)
-    return Response(await pool.run(draw), media_type="image/png")
+    return await cached_png(request, served, ("sample", seed, n, label, scale), draw)
 
 
 @router.get("/walk.png", summary="The image at t on the slerp path between the codes of two seeds",
             response_class=Response, responses=PNG)
-async def walk(served: ImageRun, pool: ThePool, seed0: Seed = 0, seed1: Seed = 1,
+async def walk(request: Request, served: ImageRun, seed0: Seed = 0, seed1: Seed = 1,
                t: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0, label: Label = None, scale: Scale = 1) -> Response:
     from gankit.latent import code, decode, slerp
 
@@ -42,4 +43,4 @@ async def walk(served: ImageRun, pool: ThePool, seed0: Seed = 0, seed1: Seed = 1
     def draw() -> bytes:
         z = slerp(code(served.run, seed0), code(served.run, seed1), t)
         return png_bytes(decode(served.run, z[None], label)[0], scale)
-    return Response(await pool.run(draw), media_type="image/png")
+    return await cached_png(request, served, ("walk", seed0, seed1, t, label, scale), draw)
