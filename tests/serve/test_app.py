@@ -255,3 +255,21 @@ def test_a_gankit_error_from_below_is_a_bad_value_and_a_serve_error_keeps_its_st
     assert status_of(GankitError("x")) == (400, {})
     assert status_of(NotFound("x"))[0] == 404 and status_of(Conflict("x"))[0] == 409
     assert status_of(Busy()) == (503, {"Retry-After": "1"})
+
+
+def test_a_sample_is_drawn_once_then_served_from_the_cache_and_revalidated_by_etag(client, monkeypatch):
+    params = {"run": "cdigits", "seed": 123456, "label": 2}
+    first = client.get("/api/sample.png", params=params)
+    assert first.headers["cache-control"] == "public, no-cache" and first.headers["etag"].startswith('"')
+    run = client.app.state.catalog.get("cdigits").run
+
+    def must_not_draw(*args, **kwargs):
+        raise AssertionError("a cached picture was drawn again")
+
+    monkeypatch.setattr(run, "sample", must_not_draw)
+    again = client.get("/api/sample.png", params=params)
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    unchanged = client.get("/api/sample.png", params=params, headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    with pytest.raises(AssertionError, match="drawn again"):  # another label is another picture, with another tag
+        client.get("/api/sample.png", params={**params, "label": 3}, headers={"If-None-Match": first.headers["etag"]})
