@@ -191,35 +191,12 @@ class Trainer:
         writer = self._tensorboard()
         bar = tqdm(total=self.total_steps, initial=self.step, unit="step", disable=not self.progress or
                    not self.world.main, dynamic_ncols=True, desc=self.cfg.preset or "train")
-        pending: list[dict] = []
         batches = self._batches(end)
-        t_window, t_start, start_step = time.perf_counter(), time.perf_counter(), self.step
+        t_start, start_step = time.perf_counter(), self.step
         try:
             for model in self.recipe.modules.values():
                 model.train()
-            while self.step < end:
-                x, y = next(batches)
-                self._set_learning_rates()
-                pending.append(self.recipe.train_step(x, y, self.step))
-                self.step += 1
-                if self.world.distributed:  # Ctrl-C or SIGTERM reaching any process stops all after this step
-                    self._stop_requested = distributed.any_rank(self._stop_requested, self.device)
-                epoch_done = self.step % self.steps_per_epoch == 0
-                eval_due = self.cfg.train.eval_every and self.step % self.cfg.train.eval_every == 0
-                if (len(pending) >= self.cfg.train.log_every or epoch_done or eval_due or self.step == end
-                        or self._stop_requested):
-                    now = time.perf_counter()
-                    rate = len(pending) * self.cfg.train.batch_size / max(now - t_window, 1e-9)
-                    self._flush(pending, rate, writer, bar)
-                    pending, t_window = [], now
-                if epoch_done:
-                    self._epoch_end(writer)
-                elif self.cfg.train.checkpoint_every and self.step % self.cfg.train.checkpoint_every == 0:
-                    self._checkpoint()
-                if self._stop_requested:
-                    self._checkpoint()
-                    raise Interrupted(f"interrupted at step {self.step}; continue with "
-                                      f"`gankit train --resume {self.run_dir}`")
+            self._loop(batches, end, writer, bar)
             done = self.step >= self.total_steps
             self._checkpoint()
             if done:
@@ -242,6 +219,33 @@ class Trainer:
         return {"steps": self.step, "seconds": elapsed,
                 "images_per_s": trained * self.cfg.train.batch_size / max(elapsed, 1e-9),
                 "final_grid": str(self.run_dir / "samples" / "final.png") if self.step >= self.total_steps else None}
+
+    def _loop(self, batches, end: int, writer, bar) -> None:
+        """The steps up to `end`: one recipe step per real minibatch; logs, pictures and checkpoints as they fall due."""
+        t = self.cfg.train
+        pending: list[dict] = []
+        t_window = time.perf_counter()
+        while self.step < end:
+            x, y = next(batches)
+            self._set_learning_rates()
+            pending.append(self.recipe.train_step(x, y, self.step))
+            self.step += 1
+            if self.world.distributed:  # Ctrl-C or SIGTERM reaching any process stops all after this step
+                self._stop_requested = distributed.any_rank(self._stop_requested, self.device)
+            epoch_done = self.step % self.steps_per_epoch == 0
+            eval_due = t.eval_every and self.step % t.eval_every == 0
+            if len(pending) >= t.log_every or epoch_done or eval_due or self.step == end or self._stop_requested:
+                now = time.perf_counter()
+                self._flush(pending, len(pending) * t.batch_size / max(now - t_window, 1e-9), writer, bar)
+                pending, t_window = [], now
+            if epoch_done:
+                self._epoch_end(writer)
+            elif t.checkpoint_every and self.step % t.checkpoint_every == 0:
+                self._checkpoint()
+            if self._stop_requested:
+                self._checkpoint()
+                raise Interrupted(f"interrupted at step {self.step}; continue with "
+                                  f"`gankit train --resume {self.run_dir}`")
 
     def _set_learning_rates(self) -> None:
         """train.lr_decay: linear brings every optimizer's learning rate from its configured value down to 0 over the
