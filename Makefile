@@ -31,6 +31,12 @@ test-fast: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
+# The course notebooks (notebooks/*.ipynb, stored without outputs), executed headless at their small default budgets:
+# the executed copies and their figures go to build/notebooks/ (docs/notebooks.md).
+.PHONY: notebooks
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py --out build/notebooks
+
 # The README's pictures: the default run, trained into runs/readme, its final grid and curves copied to docs/images;
 # and the 25-mode grid of preset toy-grid-r1.
 readme-images: $(STAMP)
