@@ -31,9 +31,9 @@ def _unpaired_folder(root):
 def test_a_recipe_given_the_wrong_kind_of_data_says_what_it_needs(tmp_path):
     _unpaired_folder(tmp_path / "unpaired")
     with pytest.raises(GankitError, match="pix2pix needs paired data"):
-        load_translation_dataset("folder", str(tmp_path / "unpaired"), "pix2pix")
+        load_translation_dataset("folder", str(tmp_path / "unpaired"), "pix2pix", kind="paired")
     with pytest.raises(GankitError, match="stargan needs data in several domains"):
-        load_translation_dataset("folder", str(tmp_path / "unpaired"), "stargan")
+        load_translation_dataset("folder", str(tmp_path / "unpaired"), "stargan", kind="domains")
     data = load_translation_dataset("folder", str(tmp_path / "unpaired"), "cyclegan")
     assert len(data) == 3 and data.held_out is None  # no testA/testB: the pictures show training images
     assert data.preview(8)[0].shape == (3, 1, 16, 16)

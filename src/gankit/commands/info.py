@@ -15,6 +15,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> None:
     import gankit
+    from gankit.recipes import Recipe
     from gankit.runlog import read_log
 
     run = gankit.load(args.run)
@@ -24,7 +25,7 @@ def run(args) -> None:
     info = {"run": str(run.path), "preset": c.preset, "data": c.data.name, "data_shape": list(run.data_shape),
             "classes": run.classes, "arch": c.model.arch, "recipe": c.train.recipe, "step": run.step,
             "epoch": round(run.meta.get("epoch", 0), 2), "parameters": n_params,
-            **({"loss": c.train.loss, "k": c.train.k} if c.train.recipe == "gan" else {}),
+            "objective": type(run.recipe).objective(c) if isinstance(run.recipe, Recipe) else None,
             "checkpoint": str(run.checkpoint), "last_log": records[-1] if records else None}
     if args.json:
         print(json.dumps(info, indent=2))

@@ -14,19 +14,20 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> None:
     from gankit.config import load_config, preset_description, preset_names
+    from gankit.recipes import RECIPES
 
     rows = []
     for name in preset_names():
         c = load_config(name)
         length = f"{c.train.steps} steps" if c.train.steps else f"{c.train.epochs} epochs"
         rows.append({"preset": name, "recipe": c.train.recipe, "data": c.data.name, "arch": c.model.arch,
-                     "loss": c.train.loss if c.train.recipe in ("gan", "pix2pix", "cyclegan", "stargan") else None,
+                     "objective": RECIPES[c.train.recipe].objective(c),
                      "length": length,
                      "description": preset_description(name)})
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     for r in rows:
-        game = f"loss={r['loss']}" if r["loss"] else "K+1, feature match" if r["recipe"] == "ssl" else "-ELBO"
-        print(f"{r['preset']:<18} {r['recipe']:<4} {r['data']:<7} {r['arch']:<15} {game:<18} {r['length']:<12} "
+        print(f"{r['preset']:<18} {r['recipe']:<4} {r['data']:<7} {r['arch']:<15} {r['objective']:<22} "
+              f"{r['length']:<12} "
               f"{r['description']}")

@@ -40,9 +40,10 @@ def run(args) -> None:
     if not args.runs:
         raise GankitError("name at least one run folder to serve (or pass --results to read the game's results)")
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401  (gankit.serve.server runs it)
 
         from gankit.serve.app import create_app
+        from gankit.serve.server import run as serve
     except ImportError as e:
         raise GankitError(f"gankit serve needs FastAPI and uvicorn ({e.name} is missing): "
                           f"pip install gankit[serve]") from None
@@ -55,7 +56,7 @@ def run(args) -> None:
     names = ", ".join(app.state.catalog.runs)
     print(f"gankit: serving {names} at http://{args.host}:{args.port}/ (API: /docs); results in "
           f"{args.data}/results.sqlite3")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serve(app, args.host, args.port)
 
 
 def print_results(args) -> None:

@@ -100,11 +100,16 @@ def from_translation_data(data, seed: int = 0, held_out=None) -> TranslationData
     return TranslationDataset(data.a, data.b, data.paired, data.a_domain, data.domains, data.name, seed, held)
 
 
+# The kinds of translation data a recipe may need (its `data_kind`), as a one-line error names them.
+NEEDS = {"paired": "paired data (pairs of A and B images)", "unpaired": "two domains, A and B",
+         "domains": "data in several domains"}
+
+
 def load_translation_dataset(name: str, root: str | None, recipe: str, *, image_size: int | None = None,
                              channels: int | None = None, n: int | None = None, seed: int = 0,
-                             min_size: int = 16) -> TranslationDataset:
+                             min_size: int = 16, kind: str = "unpaired") -> TranslationDataset:
     """The training split of a built-in (`name`) or of a folder (name "folder", `root`), with its test split for the
-    pictures when it has one; `recipe` says what kind of data it must be."""
+    pictures when it has one; `kind` (NEEDS) is what the recipe named `recipe` needs."""
     from gankit.data.translation import load_translation
 
     if name == "folder" and root is None:
@@ -112,13 +117,11 @@ def load_translation_dataset(name: str, root: str | None, recipe: str, *, image_
     source = root if name == "folder" else name
     train = load_translation(source, "train", image_size=image_size, channels=channels, n=n, seed=seed,
                              min_size=min_size)
-    need = {"pix2pix": "paired data (pairs of A and B images)", "cyclegan": "two domains, A and B",
-            "stargan": "data in several domains"}[recipe]
-    kind_ok = {"pix2pix": train.b is not None and train.paired, "cyclegan": train.b is not None,
-               "stargan": train.domains is not None}[recipe]
+    kind_ok = {"paired": train.b is not None and train.paired, "unpaired": train.b is not None,
+               "domains": train.domains is not None}[kind]
     if not kind_ok:
         got = "several domains" if train.domains else "paired data" if train.paired else "unpaired data"
-        raise GankitError(f"recipe {recipe} needs {need}, but {source} holds {got}")
+        raise GankitError(f"recipe {recipe} needs {NEEDS[kind]}, but {source} holds {got}")
     try:
         test = load_translation(source, "test", image_size=image_size or train.a.shape[-1], channels=channels,
                                 seed=seed)

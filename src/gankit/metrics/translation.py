@@ -165,9 +165,8 @@ def evaluate_translation_run(run, n: int | None = None, features=None) -> dict:
     if data.domains is not None:
         metrics = _many_domains(run, data, classifiers.get("to"), n, measure)
     else:
-        directions = ("AtoB", "BtoA") if run.config.train.recipe == "cyclegan" else ("AtoB",)
         metrics = {}
-        for direction in directions:
+        for direction in run.recipe.directions:
             metrics.update(_one_direction(run, data, direction, classifiers.get(direction), n, measure))
     if not metrics and measure is not None:
         raise GankitError(f"nothing to measure in run {run.path}: FID in the {measure.num_features}-d features of "

@@ -26,6 +26,7 @@ from torch import nn
 
 from gankit.config import Config
 from gankit.errors import GankitError
+from gankit.images import check_images  # noqa: F401  (re-exported for the recipes)
 
 
 class Recipe(ABC):
@@ -46,6 +47,11 @@ class Recipe(ABC):
         """The training data this recipe's config names (a gankit.data.Dataset)."""
         from gankit.data import load_training_data
         return load_training_data(cfg)
+
+    @classmethod
+    def objective(cls, cfg: Config) -> str:
+        """What it optimises, in a few words, for listings (gankit presets, gankit info)."""
+        return f"loss={cfg.train.loss}, k={cfg.train.k}"
 
     @classmethod
     def validate(cls, cfg: Config) -> None:
@@ -116,12 +122,17 @@ class Translator(ABC):
 
 
 class Classifier(ABC):
-    """Names the class of images: `classify(images) -> logits (N, K)`."""
+    """Names the class of images: `classify(images) -> logits (N, K)`; `accuracy(data)` on a labelled Dataset, and
+    `test`, the held-out labelled set it is scored on."""
 
     can = "classify images"
+    test: object
 
     @abstractmethod
     def classify(self, images: torch.Tensor) -> torch.Tensor: ...
+
+    @abstractmethod
+    def accuracy(self, data) -> float: ...
 
 
 class HasDiscriminator(ABC):
@@ -168,7 +179,7 @@ def fixed_noise(recipe: Sampler, n: int, seed: int, device) -> tuple[torch.Tenso
 
 
 def fixed_items(data, n: int, seed: int) -> torch.Tensor:
-    """A fixed, seeded choice of n real items' indices for a recipe's own pictures (data sets may be sorted by class)."""
+    """A fixed, seeded choice of n real items' indices for a recipe's pictures (data sets may be sorted by class)."""
     return torch.randperm(len(data), generator=torch.Generator().manual_seed(seed + 3))[:n]
 
 
@@ -226,7 +237,7 @@ def evaluating(*nets: nn.Module, grad: bool = False):
             net.train(mode)
 
 
-def adam(params, lr: float, betas: tuple[float, float], device: torch.device | str | None = None) -> torch.optim.Optimizer:
+def adam(params, lr: float, betas: tuple[float, float], device=None) -> torch.optim.Optimizer:
     """Adam as every family here uses it: fused (one kernel for all parameters) when a device is named where the
     build has it, PyTorch's default implementation otherwise."""
     fused = {"fused": True} if device is not None and torch.device(device).type in ("cuda", "cpu") else {}
@@ -237,17 +248,3 @@ def adam_pair(train, g_params, d_params, device=None) -> dict[str, torch.optim.O
     """The two players' optimizers: Adam for G at train.lr_g and for D at train.lr_d, betas (beta1, beta2)."""
     betas = (train.beta1, train.beta2)
     return {"G": adam(g_params, train.lr_g, betas, device), "D": adam(d_params, train.lr_d, betas, device)}
-
-
-def check_images(images, channels: int | None, what: str, min_size: int = 1) -> torch.Tensor:
-    """images as float (N, C, H, W) with `channels` channels and sides of at least min_size, or a one-line error."""
-    if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise GankitError(f"{what} must be images (N, C, H, W), got {got}")
-    if channels is not None and images.shape[1] != channels:
-        raise GankitError(f"{what} must have {channels} channel(s) ({'gray' if channels == 1 else 'RGB'}), got "
-                          f"{images.shape[1]}")
-    if min(images.shape[-2:]) < min_size:
-        raise GankitError(f"{what} are {images.shape[-1]}x{images.shape[-2]}; the nets need at least "
-                          f"{min_size}x{min_size} pixels")
-    return images.float()

@@ -42,6 +42,7 @@ class Pix2PixSettings:
 
 class Pix2PixRecipe(TranslationRecipe):
     name = "pix2pix"
+    data_kind = "paired"
     settings = Pix2PixSettings
     archs = GENERATORS
 

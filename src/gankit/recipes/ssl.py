@@ -100,6 +100,10 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         self.init_from = self.ssl.init_from
 
     @classmethod
+    def objective(cls, cfg: Config) -> str:
+        return "K+1, feature match" if cfg.section("ssl").unsupervised_weight else "supervised"
+
+    @classmethod
     def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,
                     device: torch.device | str = "cpu") -> "SSLRecipe":
         m, d = cfg.model, cfg.data

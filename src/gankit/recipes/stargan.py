@@ -39,6 +39,7 @@ class StarGANSettings:
 
 class StarGANRecipe(TranslationRecipe):
     name = "stargan"
+    data_kind = "domains"
     settings = StarGANSettings
     archs = ("stargan",)
 

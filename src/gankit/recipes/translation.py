@@ -37,14 +37,20 @@ def build_generator(arch: str, in_channels: int, out_channels: int, image_size: 
 
 class TranslationRecipe(Recipe, Translator):
     """A recipe that maps images to images. Subclasses write `pictures(a, b)`: {name: table (rows, columns, C, H, W)}
-    of the held-out inputs the data set previews."""
+    of the held-out inputs the data set previews; `data_kind` is the data they need (paired, unpaired, domains)."""
+
+    data_kind = "unpaired"
 
     @classmethod
     def load_data(cls, cfg: Config):
         from gankit.data.translation_dataset import load_translation_dataset
         d = cfg.data
         return load_translation_dataset(d.name, d.root, cls.name, image_size=d.image_size, channels=d.channels,
-                                        n=d.n, seed=cfg.train.seed)
+                                        n=d.n, seed=cfg.train.seed, kind=cls.data_kind)
+
+    @classmethod
+    def objective(cls, cfg: Config) -> str:
+        return f"loss={cfg.train.loss}"
 
     @classmethod
     def validate(cls, cfg: Config) -> None:

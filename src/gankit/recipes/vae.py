@@ -24,6 +24,7 @@ from torch import nn
 
 from gankit.config import Config, TrainConfig
 from gankit.errors import GankitError
+from gankit.images import to_unit_interval
 from gankit.models.vae import Decoder, build_vae
 from gankit.recipes.base import Encoder, Recipe, Sampler, adam, evaluating, fixed_items, sample_pictures, update
 
@@ -59,7 +60,7 @@ def reconstruction_nll(decoder, z: torch.Tensor, x: torch.Tensor) -> torch.Tenso
     logits = decoder.logits(z)
     if decoder.likelihood == "bernoulli":
         # Pixel intensities (x + 1) / 2 in [0, 1] are the targets; softplus-based BCE works on logits.
-        nll = F.binary_cross_entropy_with_logits(logits, (x + 1) / 2, reduction="none")
+        nll = F.binary_cross_entropy_with_logits(logits, to_unit_interval(x), reduction="none")
     else:
         # Gaussian with one learned scale: 1/2 ((x - mean) / sigma)^2 + log sigma + 1/2 log 2 pi per pixel.
         log_sigma = decoder.log_sigma.clamp(-6.0, 2.0)
@@ -81,6 +82,10 @@ class VAERecipe(Recipe, Sampler, Encoder):
         self.device = torch.device(device)
         self.encoder, self.decoder = encoder.to(self.device), decoder.to(self.device)
         self.z_dim, self.num_classes = decoder.z_dim, 0
+
+    @classmethod
+    def objective(cls, cfg: Config) -> str:
+        return "-ELBO"
 
     @classmethod
     def from_config(cls, cfg: Config, data_shape: tuple[int, ...], num_classes: int,

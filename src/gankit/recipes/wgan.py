@@ -32,6 +32,10 @@ class WGANRecipe(Recipe, Sampler):
         return cls(*build_gan(cfg.model, data_shape, 0), cfg.train, cfg.section("wgan"), device)
 
     @classmethod
+    def objective(cls, cfg):
+        return f"W, clip {cfg.section('wgan').clip}, k={cfg.train.k}"
+
+    @classmethod
     def validate(cls, cfg):
         super().validate(cfg)
         check((cfg.section("wgan").clip > 0, "wgan.clip must be positive"))
