@@ -48,7 +48,7 @@ def one_seed(method: str, args, seed: int, root: Path) -> dict:
         gan = root / f"gan-seed{seed}"
         # The GAN: the ssl preset's data (the training split), nets and optimiser, trained by the plain GAN recipe.
         train(f"{prefix}-ssl", gan, common + [f"train.steps={args.gan_steps}", "train.recipe=gan"])
-        trainer = train(f"{prefix}-finetune", run, common + [f"train.steps={args.steps}", f"train.init_from={gan}"])
+        trainer = train(f"{prefix}-finetune", run, common + [f"train.steps={args.steps}", f"ssl.init_from={gan}"])
     else:
         trainer = train(f"{prefix}-{method}", run, common + [f"train.steps={args.steps}"])
     recipe = trainer.recipe

@@ -36,10 +36,10 @@ from gankit.training import Trainer
 # the others; its paper's k = 5 at equal G updates would cost five times the D steps.
 VARIANTS = {
     "nonsaturating+r1": [],
-    "nonsaturating": ["train.r1=0"],
-    "minimax": ["train.loss=minimax", "train.r1=0"],
-    "wgan-gp": ["train.loss=wgan-gp", "train.r1=0", "train.beta2=0.9"],
-    "pacgan4": ["train.r1=0", "model.pack=4"],
+    "nonsaturating": ["gan.r1=0"],
+    "minimax": ["train.loss=minimax", "gan.r1=0"],
+    "wgan-gp": ["train.loss=wgan-gp", "gan.r1=0", "train.beta2=0.9"],
+    "pacgan4": ["gan.r1=0", "model.pack=4"],
 }
 PRESETS = {"ring8": "toy-ring-r1", "grid25": "toy-grid-r1"}
 # (modes, % high quality, reverse KL) as published; reverse KL left out (not checked against the papers here).

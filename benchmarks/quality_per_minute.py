@@ -51,21 +51,21 @@ DEFAULT_MINUTES = {"digits": 5.0, "fashion-mnist": 10.0}
 # variant -> the one change, as config overrides on top of the base preset.
 VARIANTS = {
     "default": [],
-    "diffaugment": ["train.augment=diffaugment"],                               # Zhao et al. 2020
-    "ada": ["train.augment=ada"],                                               # Karras et al. 2020
-    "sn-hinge": ["model.d_norm=spectral", "train.loss=hinge", "train.label_smoothing=0"],  # Miyato et al. 2018
+    "diffaugment": ["gan.augment=diffaugment"],                               # Zhao et al. 2020
+    "ada": ["gan.augment=ada"],                                               # Karras et al. 2020
+    "sn-hinge": ["model.d_norm=spectral", "train.loss=hinge", "gan.label_smoothing=0"],  # Miyato et al. 2018
     "ttur": ["train.lr_d=4e-4", "train.lr_g=1e-4"],                             # Heusel et al. 2017, SAGAN's rates
-    "ema-0.99": ["train.ema=0.99"],                                             # a shorter average for a short run
-    "r1": ["train.r1=0.2"],                                                     # Mescheder et al. 2018, on images
+    "ema-0.99": ["gan.ema=0.99"],                                             # a shorter average for a short run
+    "r1": ["gan.r1=0.2"],                                                     # Mescheder et al. 2018, on images
     "lr-decay": ["train.lr_decay=linear"],
     "width-64": ["model.width=64"],                                             # wider nets, fewer steps
     "batch-128": ["train.batch_size=128"],
     # the architecture: SNGAN's residual nets against sn-hinge's DCGAN with the same D normalisation and loss
     "resnet-sn-hinge": ["model.arch=sngan-resnet", "model.d_norm=spectral", "train.loss=hinge",
-                        "train.label_smoothing=0"],
+                        "gan.label_smoothing=0"],
     # combinations of the single changes that helped most on seed 0 (docs/quality.md)
-    "r1-ema": ["train.r1=0.2", "train.ema=0.99"],
-    "r1-ada-ema": ["train.r1=0.2", "train.augment=ada", "train.ema=0.99"],
+    "r1-ema": ["gan.r1=0.2", "gan.ema=0.99"],
+    "r1-ada-ema": ["gan.r1=0.2", "gan.augment=ada", "gan.ema=0.99"],
 }
 METRICS = ("fid", "kid", "pr", "coverage")
 COLUMNS = [("fid", "FID", 2), ("kid", "KID", 3), ("precision", "precision", 3), ("recall", "recall", 3),

@@ -2,7 +2,7 @@
 and the figures of any trained translation runs. One table each, printed as Markdown.
 
   ablation   trains three pix2pix runs on preset edges2digits-pix2pix with the same data, nets, seed and steps, and
-             only the loss changed: L1 alone (train.lambda_gan=0), cGAN alone (train.lambda_l1=0), L1 + cGAN (the
+             only the loss changed: L1 alone (pix2pix.lambda_gan=0), cGAN alone (pix2pix.lambda_l1=0), L1 + cGAN (the
              paper's lambda 100); then measures each on the 1000 held-out test pairs.
   measure    measures trained runs (pix2pix, CycleGAN, StarGAN) on their data's test split.
 
@@ -29,7 +29,7 @@ from gankit.metrics.translation import evaluate_translation_run
 from gankit.training import Trainer
 
 # Table 1's rows that our data can have: the conditional D throughout (the unconditional "GAN" rows need another D).
-VARIANTS = {"L1": ["train.lambda_gan=0"], "cGAN": ["train.lambda_l1=0"], "L1+cGAN": []}
+VARIANTS = {"L1": ["pix2pix.lambda_gan=0"], "cGAN": ["pix2pix.lambda_l1=0"], "L1+cGAN": []}
 COLUMNS = [("label_preservation_AtoB", "label preservation", "{:.1%}"), ("fid_AtoB", "FID", "{:.2f}"),
            ("psnr_AtoB", "PSNR (dB)", "{:.2f}"), ("ssim_AtoB", "SSIM", "{:.3f}")]
 

@@ -82,7 +82,7 @@ def parse_policy(policy: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in policy.split(",") if name.strip())
     unknown = [name for name in names if name not in OPERATIONS]
     if unknown or not names:
-        raise GankitError(f"train.augment_policy names {', '.join(unknown) or 'no operation'}; choose a "
+        raise GankitError(f"gan.augment_policy names {', '.join(unknown) or 'no operation'}; choose a "
                           f"comma-separated list of {', '.join(OPERATIONS)}")
     return tuple(name for name in OPERATIONS if name in names)
 
@@ -157,11 +157,11 @@ class AdaptiveAugment(nn.Module):
 
 
 def build_augment(kind: str, policy: str, ada_target: float = 0.6, ada_kimg: float = 100.0) -> nn.Module:
-    """The augmentation that train.augment names: none (nn.Identity), diffaugment, or ada."""
+    """The augmentation that gan.augment names: none (nn.Identity), diffaugment, or ada."""
     if kind == "none":
         return nn.Identity()
     if kind == "diffaugment":
         return DiffAugment(policy)
     if kind == "ada":
         return AdaptiveAugment(policy, ada_target, ada_kimg)
-    raise GankitError(f"train.augment must be none, diffaugment or ada, got {kind!r}")
+    raise GankitError(f"gan.augment must be none, diffaugment or ada, got {kind!r}")

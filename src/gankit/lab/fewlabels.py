@@ -1,7 +1,7 @@
 """GAN data augmentation for few labels, and the Classification Accuracy Score.
 
 A conditional GAN (Mirza & Osindero 2014; or ACGAN) trained on the labelled images draws extra images of each class;
-the few-label baseline's classifier (the `ssl` recipe's D with train.unsupervised_weight=0, docs/few-labels.md) is
+the few-label baseline's classifier (the `ssl` recipe's D with ssl.unsupervised_weight=0, docs/few-labels.md) is
 then trained on
 
   real             the labelled images alone                                        the baseline
@@ -94,7 +94,7 @@ def train_conditional_gan(cfg: Config, labelled: Dataset, run_dir: str | Path) -
 
 
 def classifier_accuracy(cfg: Config, train_set: Dataset, test: Dataset, run_dir: str | Path) -> float:
-    """Train the few-label baseline's classifier `cfg` describes (the ssl recipe with train.unsupervised_weight=0:
+    """Train the few-label baseline's classifier `cfg` describes (the ssl recipe with ssl.unsupervised_weight=0:
     presets digits-supervised, fashion-supervised) on train_set alone, and return its accuracy on test. The trainer's
     data is train_set too (the baseline never reads it: its batches are drawn from the labelled set), so nothing but
     train_set reaches the classifier."""
