@@ -103,3 +103,64 @@ def test_the_presets_carry_the_papers_settings():
         "stargan", "wgan-gp", 5, 1, 10, 10, 4e-4)
     for t in (p, c, s, load_config("colourise-pix2pix").train):
         assert (t.beta1, t.beta2, t.lr_decay, t.lr_constant) == (0.5, 0.999, "linear", 0.5)
+
+
+def _grads(*nets):
+    return [p.grad.clone() for net in nets for p in net.parameters()]
+
+
+def _cyclegan(*overrides):
+    """A tiny CycleGAN from the tiny config, its nets' starting copies, and an unpaired batch (a gray, b colour)."""
+    import copy
+    torch.manual_seed(0)
+    recipe = CycleGANRecipe.from_config(tiny_config("cyclegan", *overrides), ((1, 16, 16), (3, 16, 16)), 0)
+    start = {name: copy.deepcopy(net) for name, net in recipe.modules.items()}
+    a, b = tiny_data("unpaired").batch(torch.arange(4))
+    return recipe, start, a, b
+
+
+@pytest.mark.parametrize("lambda_cycle", [10.0, 3.0])
+def test_G_and_F_descend_least_squares_GAN_plus_lambda_times_the_L1_cycle_loss(lambda_cycle):
+    """Zhu et al. eq. 3: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda (||F(G(a)) - a||_1 + ||G(F(b)) - b||_1), computed here
+    from the starting nets; the gradient G and F stepped on is that objective's."""
+    recipe, start, a, b = _cyclegan(f"cyclegan.lambda_cycle={lambda_cycle}")
+    out = recipe.train_step(a, b, 0)
+    G, F, D_A, D_B = (start[k] for k in ("G", "F", "D_A", "D_B"))
+    fake_b, fake_a = G(a), F(b)
+    cycle = (F(fake_b) - a).abs().mean() + (G(fake_a) - b).abs().mean()
+    gan = 0.5 * ((D_B(fake_b) - 1) ** 2).mean() + 0.5 * ((D_A(fake_a) - 1) ** 2).mean()
+    (gan + lambda_cycle * cycle).backward()
+    assert out["loss_cycle"].item() == pytest.approx(cycle.item(), rel=1e-5)
+    assert out["loss_g"].item() == pytest.approx((gan + lambda_cycle * cycle).item(), rel=1e-5)
+    for got, want in zip(_grads(recipe.G, recipe.F), _grads(G, F)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
+
+
+class StalePool(nn.Module):
+    """A pool that keeps what it is given and always hands back the same old images."""
+    def __init__(self, old):
+        super().__init__()
+        self.old, self.given = old, None
+
+    def query(self, fakes):
+        self.given = fakes.detach().clone()
+        return self.old
+
+
+def test_D_A_and_D_B_learn_from_the_pools_images_not_the_newest_fakes():
+    """(2) of the step: 1/2 (L_lsgan(D_B; b, pool_B(G(a))) + L_lsgan(D_A; a, pool_A(F(b)))): the pools are given the
+    newest fakes and D's gradient is that of the images they return."""
+    recipe, start, a, b = _cyclegan()
+    old_a, old_b = -torch.ones(4, 1, 16, 16), torch.linspace(-1, 1, 4 * 3 * 16 * 16).view(4, 3, 16, 16)
+    recipe.pool_A, recipe.pool_B = StalePool(old_a), StalePool(old_b)
+    recipe.train_step(a, b, 0)
+    G, F, D_A, D_B = (start[k] for k in ("G", "F", "D_A", "D_B"))
+    torch.testing.assert_close(recipe.pool_B.given, G(a).detach())
+    torch.testing.assert_close(recipe.pool_A.given, F(b).detach())
+
+    def lsgan(D, real, fake):
+        return 0.5 * ((D(real) - 1) ** 2).mean() + 0.5 * (D(fake) ** 2).mean()
+
+    (0.5 * (lsgan(D_B, b, old_b) + lsgan(D_A, a, old_a))).backward()
+    for got, want in zip(_grads(recipe.D_A, recipe.D_B), _grads(D_A, D_B)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
