@@ -41,7 +41,7 @@ notebooks: $(STAMP)
 # and the 25-mode grid of preset toy-grid-r1.
 readme-images: $(STAMP)
 	rm -rf runs/readme
-	$(BIN)/gankit train --out runs/readme --quiet
+	$(BIN)/gankit train --out runs/readme --quiet --set train.minutes=0
 	$(BIN)/gankit sample runs/readme --n 100 --seed 0 --scale 2 --force --out docs/images/digits-default-final.png
 	cp runs/readme/curves.png docs/images/digits-default-curves.png
 	$(BIN)/gankit eval runs/readme

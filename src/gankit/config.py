@@ -70,6 +70,7 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 10
     steps: int | None = None         # total D steps; overrides epochs when set
+    minutes: float = 0.0             # a wall-clock budget: stop (checkpoint, final pictures) when it runs out; 0 = none
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -340,6 +341,7 @@ def validate(cfg: Config) -> None:
         (t.batch_size >= 1, f"train.batch_size must be positive, got {t.batch_size}"),
         (t.epochs >= 1, f"train.epochs must be at least 1, got {t.epochs}"),
         (t.steps is None or t.steps >= 1, f"train.steps must be positive, got {t.steps}"),
+        (t.minutes >= 0, f"train.minutes must not be negative, got {t.minutes}"),
         (t.lr_g > 0, f"train.lr_g must be positive, got {t.lr_g}"),
         (t.lr_d > 0, f"train.lr_d must be positive, got {t.lr_d}"),
         (0 <= t.beta1 < 1 and 0 <= t.beta2 < 1, "train.beta1 and train.beta2 must lie in [0, 1)"),

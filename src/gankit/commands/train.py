@@ -70,6 +70,9 @@ def run(args) -> None:
         return
     print(f"trained to step {summary['steps']} in {summary['seconds']:.0f} s "
           f"({summary['images_per_s']:.0f} images/s); final grid: {summary['final_grid']}")
+    if summary["cut_by_time"]:
+        print(f"gankit: train.minutes={cfg.train.minutes:g} ran out at step {summary['steps']} of "
+              f"{trainer.total_steps}; continue with `gankit train --resume {run_dir}`", file=sys.stderr)
 
 
 def _config(args):

@@ -36,11 +36,12 @@ from gankit.training import distributed
 
 # What may change when a run is resumed: its length, learning rates (after a blow-up), logging, checkpoint interval
 # and device; never what its nets were built from.
-RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.lr_g", "train.lr_d", "train.log_every",
+RESUMABLE_KEYS = ("train.epochs", "train.steps", "train.minutes", "train.lr_g", "train.lr_d", "train.log_every",
                   "train.checkpoint_every", "train.device", "train.timeout", "data.memory_budget")
 # A loss this large means training has blown up (seen: 1e14-1e33 at lr 1e6) even while it is still finite. Working
 # runs of every loss here stay below 1e3.
 DIVERGED_LOSS = 1e6
+STOPPED_FILE = "stopped.json"  # written when train.minutes cut a run short
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and what SLURM, docker and systemd send
 
 
@@ -117,6 +118,7 @@ class Trainer:
             write_text(self.run_dir / CONFIG_FILE, cfg.to_yaml())  # on resume: a new length, say, is remembered
         self._perm_epoch, self._perm = -1, None
         self._stop_requested = False
+        self.cut_by_time = False  # train.minutes ran out before the configured length
         self._saved_step = self.step if resume else -1
 
     # -- run folder ------------------------------------------------------------------------------------------------
@@ -193,14 +195,16 @@ class Trainer:
                    not self.world.main, dynamic_ncols=True, desc=self.cfg.preset or "train")
         batches = self._batches(end)
         t_start, start_step = time.perf_counter(), self.step
+        deadline = t_start + 60 * self.cfg.train.minutes if self.cfg.train.minutes else None
         try:
             for model in self.recipe.modules.values():
                 model.train()
-            self._loop(batches, end, writer, bar)
+            self._loop(batches, end, writer, bar, deadline)
             done = self.step >= self.total_steps
             self._checkpoint()
-            if done:
+            if done or self.cut_by_time:
                 self._pictures("final", writer)
+            self._record_stop(done)
         except RuntimeError as e:  # several processes: DDP's collectives found a peer gone; say so in one line
             failure = distributed.peer_failure(e) if self.world.distributed else None
             if failure is None:
@@ -218,10 +222,24 @@ class Trainer:
         trained = self.step - start_step
         return {"steps": self.step, "seconds": elapsed,
                 "images_per_s": trained * self.cfg.train.batch_size / max(elapsed, 1e-9),
-                "final_grid": str(self.run_dir / "samples" / "final.png") if self.step >= self.total_steps else None}
+                "final_grid": str(self.run_dir / "samples" / "final.png")
+                if self.step >= self.total_steps or self.cut_by_time else None,
+                "cut_by_time": self.cut_by_time}
 
-    def _loop(self, batches, end: int, writer, bar) -> None:
-        """The steps up to `end`: one recipe step per real minibatch; logs, pictures and checkpoints as they fall due."""
+    def _record_stop(self, done: bool) -> None:
+        """RUN/stopped.json says that, and where, train.minutes cut the run; a run that reaches its length drops it."""
+        if not self.world.main:
+            return
+        marker = self.run_dir / STOPPED_FILE
+        if self.cut_by_time:
+            write_text(marker, json.dumps({"cut_by": "train.minutes", "minutes": self.cfg.train.minutes,
+                                           "step": self.step, "of_steps": self.total_steps}) + "\n")
+        elif done and marker.exists():
+            marker.unlink()
+
+    def _loop(self, batches, end: int, writer, bar, deadline: float | None) -> None:
+        """The steps up to `end` (or to the `deadline` of train.minutes): one recipe step per real minibatch; logs,
+        pictures and checkpoints as they fall due."""
         t = self.cfg.train
         pending: list[dict] = []
         t_window = time.perf_counter()
@@ -230,11 +248,14 @@ class Trainer:
             self._set_learning_rates()
             pending.append(self.recipe.train_step(x, y, self.step))
             self.step += 1
+            time_up = deadline is not None and time.perf_counter() >= deadline
             if self.world.distributed:  # Ctrl-C or SIGTERM reaching any process stops all after this step
                 self._stop_requested = distributed.any_rank(self._stop_requested, self.device)
+                time_up = deadline is not None and distributed.any_rank(time_up, self.device)  # all stop together
             epoch_done = self.step % self.steps_per_epoch == 0
             eval_due = t.eval_every and self.step % t.eval_every == 0
-            if len(pending) >= t.log_every or epoch_done or eval_due or self.step == end or self._stop_requested:
+            if (len(pending) >= t.log_every or epoch_done or eval_due or self.step == end or self._stop_requested
+                    or time_up):
                 now = time.perf_counter()
                 self._flush(pending, len(pending) * t.batch_size / max(now - t_window, 1e-9), writer, bar)
                 pending, t_window = [], now
@@ -246,6 +267,9 @@ class Trainer:
                 self._checkpoint()
                 raise Interrupted(f"interrupted at step {self.step}; continue with "
                                   f"`gankit train --resume {self.run_dir}`")
+            if time_up and self.step < end:
+                self.cut_by_time = True
+                return
 
     def _set_learning_rates(self) -> None:
         """train.lr_decay: linear brings every optimizer's learning rate from its configured value down to 0 over the
