@@ -4,6 +4,7 @@ import torch
 
 import gankit
 from gankit.errors import GankitError
+from gankit.losses import gradient_penalty
 from gankit.recipes import StarGANRecipe
 from translation_runs import check_resume_is_bit_identical, tiny_config, tiny_data
 
@@ -49,3 +50,64 @@ def test_a_few_step_run_saves_resumes_bit_identically_and_translates(tmp_path, a
     run = gankit.load(run_dir)
     x, _ = tiny_data("domains").batch(torch.arange(3))
     assert run.translate(x, to="blue").shape == (3, 3, 16, 16)
+
+
+def _grads(net):
+    return [p.grad.clone() for p in net.parameters()]
+
+
+WEIGHTS = [(1.0, 10.0, 10.0), (2.5, 3.0, 0.5)]  # (lambda_cls, lambda_rec, lambda_gp): the paper's, and others
+
+
+@pytest.mark.parametrize("lambda_cls, lambda_rec, lambda_gp", WEIGHTS)
+def test_D_descends_wgan_plus_lambda_gp_GP_plus_lambda_cls_real_domain_cross_entropy(lambda_cls, lambda_rec,
+                                                                                      lambda_gp):
+    """Choi et al. eq. 5 with WGAN-GP: D_src(G(x, c)) - D_src(x) + lambda_gp GP + lambda_cls E[-log D_cls(c' | x)],
+    computed here from the starting D with the step's own draws (the target shuffle, then GP's epsilon)."""
+    import copy
+    recipe = _recipe("train.k=1", f"stargan.lambda_cls={lambda_cls}", f"stargan.lambda_rec={lambda_rec}",
+                     f"train.lambda_gp={lambda_gp}")
+    G, D = copy.deepcopy(recipe.G), copy.deepcopy(recipe.D)
+    x, c = tiny_data("domains").batch(torch.arange(6))
+    torch.manual_seed(1)
+    out = recipe.train_step(x, c, 0)
+    torch.manual_seed(1)
+    c_trg = c[torch.randperm(len(c))]
+    fake = G(x, c_trg).detach()
+    (real_src, real_cls), (fake_src, _) = D(x), D(fake)
+    cls = torch.nn.functional.cross_entropy(real_cls, c)
+    gp = gradient_penalty(D, x, fake)
+    loss = fake_src.mean() - real_src.mean() + lambda_gp * gp + lambda_cls * cls
+    loss.backward()
+    assert out["gp"].item() == pytest.approx(gp.item(), rel=1e-5)
+    assert out["loss_d"].item() == pytest.approx(loss.item(), rel=1e-5)
+    for got, want in zip(_grads(recipe.D), _grads(D)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("lambda_cls, lambda_rec, lambda_gp", WEIGHTS)
+def test_G_descends_minus_D_src_plus_lambda_cls_target_cross_entropy_plus_lambda_rec_L1_reconstruction(
+        lambda_cls, lambda_rec, lambda_gp):
+    """Choi et al. eq. 6: -D_src(G(x, c)) + lambda_cls E[-log D_cls(c | G(x, c))] + lambda_rec ||x - G(G(x, c), c')||_1,
+    computed here from the starting G and the D it met (D has stepped first)."""
+    import copy
+    recipe = _recipe("train.k=1", f"stargan.lambda_cls={lambda_cls}", f"stargan.lambda_rec={lambda_rec}",
+                     f"train.lambda_gp={lambda_gp}")
+    G = copy.deepcopy(recipe.G)
+    x, c = tiny_data("domains").batch(torch.arange(6))
+    torch.manual_seed(1)
+    out = recipe.train_step(x, c, 0)
+    torch.manual_seed(1)
+    c_trg = c[torch.randperm(len(c))]
+    D = copy.deepcopy(recipe.D)  # D after its step: G's step comes second and leaves D as it is
+    fake = G(x, c_trg)
+    fake_src, fake_cls = D(fake)
+    rec = (G(fake, c) - x).abs().mean()
+    cls = torch.nn.functional.cross_entropy(fake_cls, c_trg)
+    loss = -fake_src.mean() + lambda_cls * cls + lambda_rec * rec
+    loss.backward()
+    assert out["loss_rec"].item() == pytest.approx(rec.item(), rel=1e-5)
+    assert out["loss_cls_fake"].item() == pytest.approx(cls.item(), rel=1e-5)
+    assert out["loss_g"].item() == pytest.approx(loss.item(), rel=1e-5)
+    for got, want in zip(_grads(recipe.G), _grads(G)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
