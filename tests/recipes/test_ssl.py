@@ -126,3 +126,37 @@ def test_a_run_without_labels_to_learn_from_is_a_one_line_error():
         from gankit.recipes import require
         from gankit.recipes.base import Classifier
         require(object(), Classifier, "run x")
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.3])
+def test_D_descends_the_supervised_loss_plus_w_times_the_unsupervised_loss(weight):
+    """L_D = L_supervised + w L_unsupervised (Salimans et al. Section 5), w = ssl.unsupervised_weight, computed here
+    from the starting nets with the step's own draws (the labelled batch's indices, then z)."""
+    import copy
+
+    from gankit.config import TrainConfig
+    from gankit.data import Dataset
+    from gankit.models import DCGANGenerator
+    from gankit.recipes.ssl import SSLSettings
+
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    labelled = Dataset(torch.randint(0, 256, (20, 1, 28, 28), generator=gen, dtype=torch.uint8),
+                       torch.arange(20) % 10, [str(k) for k in range(10)])
+    G = DCGANGenerator(8, 28, 1, 8)
+    D = SSLDiscriminator(28, 1, 8, 10, norm="layer")
+    recipe = SSLRecipe(G, D, labelled, labelled, TrainConfig(batch_size=6),
+                       settings=SSLSettings(unsupervised_weight=weight))
+    G0, D0 = copy.deepcopy(G), copy.deepcopy(D)
+    real = torch.rand(5, 1, 28, 28, generator=gen) * 2 - 1
+    torch.manual_seed(1)
+    out = recipe.train_step(real, None, 0)
+    torch.manual_seed(1)
+    x_labelled, y_labelled = labelled.batch(torch.randint(20, (6,)))
+    fake = G0(torch.randn(5, 8)).detach()
+    supervised, unsupervised = ssl_d_losses(D0(x_labelled)[0], y_labelled, D0(real)[0], D0(fake)[0])
+    (supervised + weight * unsupervised).backward()
+    assert out["loss_unsupervised"].item() == pytest.approx(unsupervised.item(), rel=1e-5)
+    assert out["loss_d"].item() == pytest.approx((supervised + weight * unsupervised).item(), rel=1e-5)
+    for got, want in zip(D.parameters(), D0.parameters()):
+        torch.testing.assert_close(got.grad, want.grad, rtol=1e-4, atol=1e-7)
