@@ -123,3 +123,26 @@ def test_a_run_that_draws_no_images_from_z_cannot_be_inpainted(tmp_path):
             progress=False).fit()
     with pytest.raises(GankitError, match="generates points, not images: inpaint needs images"):
         inpaint(gankit.load(path), torch.zeros(1, 2), torch.ones(1, 2), progress=False)
+
+
+@pytest.mark.parametrize("lam", [0.003, 0.5])
+def test_the_search_minimises_W_weighted_L1_plus_lambda_log_one_minus_D(run, lam):
+    """Yeh et al. eq. 4: sum W ⊙ |G(z) - x| + lambda log(1 - D(G(z))), with W the neighbourhood weights of eq. 2
+    (known pixels by the share of missing ones around them), not the plain mask: the objective the result reports
+    for its code is that one, computed here directly."""
+    from gankit.recipes.base import evaluating
+
+    x, _ = load_dataset("digits", n=2, seed=5).batch(torch.arange(2))
+    m = masks.center(28)
+    result = inpaint(run, x, m, iters=3, restarts=2, seed=3, lam=lam, progress=False)
+    M = m.expand(2, 1, 28, 28)
+    g = decode(run, result.z)
+    assert run.recipe.loss in ("minimax", "nonsaturating")  # D's output is a probability's logit
+    with evaluating(run.recipe.D):
+        d = torch.sigmoid(run.recipe.D(g).double().reshape(2))
+    contextual = (masks.weights(M) * (g - x)).abs().flatten(1).sum(1).double()
+    perceptual = torch.log(1 - d)
+    torch.testing.assert_close(result.loss[-1].double(), contextual + lam * perceptual, rtol=1e-4, atol=1e-4)
+    plain = (M * (g - x)).abs().flatten(1).sum(1).double() + lam * perceptual
+    assert ((plain - result.loss[-1]).abs() > 1).all()  # the plain mask would give another objective
+
