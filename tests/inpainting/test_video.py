@@ -133,3 +133,39 @@ def test_inpaint_video_reads_a_folder_of_frames(tiny_run, tmp_path):
         gankit_inpaint(tiny_run, "--video", tmp_path / "nothing", "--out", tmp_path / "o2")
     with pytest.raises(GankitError, match="name the images to inpaint"):
         gankit_inpaint(tiny_run, "--out", tmp_path / "o3")
+
+
+@pytest.mark.parametrize("mu", [0.1, 2.0])
+def test_fast_groups_descend_the_frames_losses_plus_mu_times_the_L1_between_consecutive_fills_in_the_hole(
+        own_sequence, monkeypatch, mu):
+    """The objective of a group (module docstring): sum_t [sum W ⊙ |G(z_t) - x_t| + lambda log(1 - D(G(z_t)))]
+    + mu sum_t ||(1 - M_t) ⊙ (G(z_t) - G(z_{t-1}))||_1, G(z_0) the previous frame's fill; evaluated at codes of our
+    own and computed here directly."""
+    from gankit.inpainting import video
+    from gankit.latent.codes import decode
+    from gankit.recipes.base import evaluating
+
+    run, frames = own_sequence
+    frames = frames[:3]
+    M = masks.make("random", 28, seed=2).expand(3, 1, 28, 28)
+    objectives = []
+
+    def spy(objective, z, *args, **kwargs):
+        objectives.append(objective)
+        return descend(objective, z, *args, **kwargs)
+
+    descend = video.descend
+    monkeypatch.setattr(video, "descend", spy)
+    result = inpaint_video(run, frames, M, method="fast", first_iters=2, iters_next=1, restarts=1,
+                           consistency=mu, lam=0.5)
+    assert len(objectives) == 1  # frames 1 and 2: one group
+    z = torch.randn(2, run.recipe.z_dim, generator=torch.Generator().manual_seed(9))
+    D = run.recipe.D
+    with evaluating(run.G, D):
+        loss, _ = objectives[0](z)
+        g, previous = decode(run, z), torch.cat([result.generated[:1], decode(run, z[:1])])
+        contextual = (masks.weights(M[1:]) * (g - frames[1:])).abs().sum()
+        perceptual = torch.log(1 - torch.sigmoid(D(g).double())).sum()
+    consistency = ((1 - M[1:]) * (g - previous)).abs().sum()
+    assert loss.item() == pytest.approx((contextual + 0.5 * perceptual + mu * consistency).item(), rel=1e-5)
+    assert consistency > 1  # the term is not negligible here
