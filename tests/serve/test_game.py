@@ -153,3 +153,32 @@ def test_results_from_a_folder_without_any_are_a_one_line_error(tmp_path, capsys
     assert main(["serve", "--results", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no game results" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_game_as_long_as_its_pool_shows_every_real_image_exactly_once(client, data_dir, monkeypatch):
+    """The real images are dealt without replacement: with 12 images and 12 rounds, dealing with replacement would
+    repeat one with probability 1 - 12!/12^12 > 0.9999."""
+    served = client.app.state.catalog.get("digits")
+    small = served.game_images()[:12]
+    monkeypatch.setattr(served, "game_images", lambda: small)
+    game, reals = start(client, rounds=12), []
+    for number in range(1, 13):
+        _, responses = fetch_round(client, game)
+        side = real_side(client, responses, served)
+        reals.append(np.asarray(Image.open(io.BytesIO(responses[side].content))).tobytes())
+        client.post(f"/api/game/{game}/answer", json={"round": number, "choice": 0})
+    shown = sqlite3.connect(data_dir / RESULTS_FILE).execute(
+        "SELECT real_index FROM answers WHERE game = ? ORDER BY round", (game,)).fetchall()
+    assert sorted(i for (i,) in shown) == list(range(12))
+    assert reals == [small[i].numpy().tobytes() for (i,) in shown]  # the index stored is the image shown
+
+
+def test_the_deal_order_is_a_permutation_of_the_pool_cut_to_the_rounds(tmp_path):
+    from gankit.serve.game import Games, Results
+
+    games = Games(Results(tmp_path))
+    whole = games.start("run", rounds=30, held_out=True, pool_size=30)
+    assert sorted(whole.real_order) == list(range(30))
+    part = games.start("run", rounds=5, held_out=True, pool_size=30)
+    assert len(set(part.real_order)) == 5 and set(part.real_order) <= set(range(30))
+    assert sorted(games.start("run", rounds=40, held_out=True, pool_size=8).real_order) == list(range(8))
