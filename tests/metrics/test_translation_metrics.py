@@ -144,3 +144,62 @@ def test_eval_of_a_run_on_an_unlabelled_unpaired_folder_says_what_it_needs(tmp_p
     error = capsys.readouterr().err
     assert "has no labels, no shipped classifier and no pairs; pass --features" in error and error.count("\n") == 1
     assert not (run_dir / "eval.json").exists()
+
+
+class Translating:
+    """A stand-in for a loaded run whose translations are a function of ours: what `gankit eval` measures is then
+    known exactly."""
+
+    def __init__(self, preset, data_shape, translate, directions=("AtoB", "BtoA")):
+        from types import SimpleNamespace
+        self.config, self.data_shape, self.path = load_config(preset), data_shape, preset
+        self.recipe = SimpleNamespace(directions=directions)
+        self._translate = translate
+
+    def translate(self, images, direction="AtoB", to=None):
+        return self._translate(images, direction if to is None else to)
+
+
+def _cyclegan_like(images, direction):
+    """AtoB: the gray digit in colour (its three channels alike); BtoA: the colour digit's mean channel, inverted."""
+    return images.expand(-1, 3, -1, -1).clone() if direction == "AtoB" else -images.mean(1, keepdim=True)
+
+
+def test_the_eval_of_a_cyclegan_run_scores_the_runs_own_translations_each_way():
+    from gankit.metrics.translation import evaluate_translation_run
+
+    run = Translating("digits2colour-cyclegan", ((1, 28, 28), (3, 28, 28)), _cyclegan_like)
+    metrics = evaluate_translation_run(run, n=200)["metrics"]
+    test = load_translation("digits2colour", "test")
+    a, b = scaled(test.a[:200]), scaled(test.b[:200])
+    colour, digits = domain_classifier("colour-digits"), domain_classifier("digits")
+    expected = {"label_preservation_AtoB": label_preservation(_cyclegan_like(a, "AtoB"), test.a_labels[:200], colour),
+                "label_preservation_BtoA": label_preservation(_cyclegan_like(b, "BtoA"), test.b_labels[:200], digits),
+                "real_accuracy_AtoB": label_preservation(b, test.b_labels[:200], colour),
+                "real_accuracy_BtoA": label_preservation(a, test.a_labels[:200], digits),
+                "fid_AtoB": domain_fid(_cyclegan_like(a, "AtoB"), b, colour),
+                "fid_BtoA": domain_fid(_cyclegan_like(b, "BtoA"), a, digits)}
+    assert metrics == pytest.approx(expected, rel=1e-4)
+    assert metrics["label_preservation_BtoA"] < metrics["real_accuracy_BtoA"] - 0.05  # the figures are the run's
+
+
+def _stargan_like(images, to):
+    """Into domain t: the image darkened by t / 5 (a translation that keeps some digits and loses others)."""
+    return images - 2 * to / 5 * (images + 1) / 2
+
+
+def test_the_eval_of_a_stargan_run_scores_its_translations_into_every_target_domain():
+    from gankit.metrics.translation import evaluate_translation_run
+
+    run = Translating("digit-styles-stargan", (3, 28, 28), _stargan_like, directions=())
+    metrics = evaluate_translation_run(run, n=40)["metrics"]
+    test = load_translation("digit-styles", "test")
+    digits, styles = domain_classifier("digit-styles"), domain_classifier("digit-styles-domain")
+    for t, name in enumerate(translation.DIGIT_STYLES):
+        source = (test.a_domain != t).nonzero().flatten()[:40]
+        fake = _stargan_like(scaled(test.a[source]), t)
+        assert metrics[f"label_preservation_to_{name}"] == pytest.approx(
+            label_preservation(fake, test.a_labels[source], digits), abs=1e-6)
+        assert metrics[f"domain_accuracy_to_{name}"] == pytest.approx(
+            label_preservation(fake, torch.full((len(fake),), t), styles), abs=1e-6)
+    assert len({metrics[f"domain_accuracy_to_{name}"] for name in translation.DIGIT_STYLES}) > 1
