@@ -160,3 +160,63 @@ def test_D_descends_the_supervised_loss_plus_w_times_the_unsupervised_loss(weigh
     assert out["loss_d"].item() == pytest.approx((supervised + weight * unsupervised).item(), rel=1e-5)
     for got, want in zip(D.parameters(), D0.parameters()):
         torch.testing.assert_close(got.grad, want.grad, rtol=1e-4, atol=1e-7)
+
+
+def _improved_gan_config(*overrides):
+    return load_config("digits-ssl-improved-gan", overrides=["data.n=1000", "train.minutes=0", "train.log_every=10",
+                                                             "train.grid_size=16", *overrides])
+
+
+def test_model_arch_improved_gan_mlp_initialises_D_on_the_first_unlabelled_batch():
+    from gankit.models.ssl import ImprovedGANDiscriminator, ImprovedGANGenerator
+
+    cfg = _improved_gan_config("train.lr_d=1e-9", "train.lr_g=1e-9")  # the steps barely move the nets: the init is left
+    recipe = SSLRecipe.from_config(cfg, (1, 28, 28), 10)
+    assert isinstance(recipe.D, ImprovedGANDiscriminator) and isinstance(recipe.G, ImprovedGANGenerator)
+    real = torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    recipe.train_step(real, None, 0)
+    with torch.no_grad():
+        first = recipe.D.layers[0]((real.flatten(1) + 1) / 2)
+    torch.testing.assert_close(first.var(0, unbiased=False), torch.ones(1000), atol=1e-3, rtol=0)
+    recipe.train_step(real * 0.5, None, 1)  # later steps do not initialise again
+    with torch.no_grad():
+        torch.testing.assert_close(recipe.D.layers[0]((real.flatten(1) + 1) / 2), first)
+
+
+def test_with_ssl_ema_the_classifier_is_the_moving_average_of_D():
+    recipe = SSLRecipe.from_config(_improved_gan_config("ssl.ema=0.9"), (1, 28, 28), 10)
+    assert set(recipe.modules) == {"G", "D", "D_ema"}
+    real = torch.rand(100, 1, 28, 28) * 2 - 1
+    for step in range(3):
+        recipe.train_step(real, None, step)
+    x = real[:10]
+    recipe.D_ema.module.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(recipe.classify(x), recipe.D_ema.module(x)[0])
+        assert not torch.allclose(recipe.classify(x), recipe.D.eval()(x)[0])
+    assert "D_ema" not in SSLRecipe.from_config(_config(), (1, 28, 28), 10).modules  # the dcgan presets: off
+
+
+def test_the_improved_gan_arch_refuses_dropout_in_one_line():
+    with pytest.raises(GankitError, match="Gaussian noise, not dropout"):
+        SSLRecipe.validate(_improved_gan_config("ssl.dropout=0.5"))
+
+
+@pytest.mark.slow
+def test_a_short_improved_gan_run_beats_chance_on_the_held_out_digits(tmp_path):
+    trainer = Trainer(_improved_gan_config("train.steps=150", "ssl.classify_every=150"), tmp_path / "run",
+                      progress=False)
+    trainer.fit()
+    logged = [r["test_accuracy"] for r in trainer.records if "test_accuracy" in r]
+    assert len(logged) == 1 and logged[-1] > 0.5  # chance is 0.1 over 10 balanced classes
+
+
+@pytest.mark.slow
+def test_an_interrupted_improved_gan_run_resumes_bit_identically(tmp_path, assert_same_weights):
+    cfg = _improved_gan_config("train.steps=6", "train.checkpoint_every=3")
+    whole = Trainer(cfg, tmp_path / "whole", progress=False)
+    whole.fit()
+    Trainer(cfg, tmp_path / "split", progress=False).fit(until_step=3)
+    resumed = Trainer(cfg, tmp_path / "split", resume=True, progress=False)
+    resumed.fit()
+    assert_same_weights(whole, resumed)

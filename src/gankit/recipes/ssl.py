@@ -22,9 +22,15 @@ run stays bit-identical.
 Two more routes share this recipe and network (its settings are the config's `ssl:` section, SSLSettings):
   ssl.unsupervised_weight=0   the supervised baseline: the same D on the labelled images alone (G is never trained)
   ssl.init_from=GAN_RUN       the fine-tune route: D's trunk starts from a GAN's D trained without labels
+
+model.arch picks the nets: "dcgan" (SSLDiscriminator, DCGAN's G) or "improved-gan-mlp", the paper's own MNIST nets
+(ImprovedGANDiscriminator, a weight-normalised MLP with Gaussian noise, data-dependently initialised on the first
+unlabelled batch; ImprovedGANGenerator). ssl.ema > 0 classifies with an exponential moving average of D's weights,
+as their code reads its test error from averaged weights.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -32,16 +38,18 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 from gankit.config import Config, TrainConfig
 from gankit.data import Dataset
 from gankit.errors import GankitError
 from gankit.models import DCGANDiscriminator, DCGANGenerator
-from gankit.models.ssl import SSLDiscriminator
+from gankit.models.ssl import ImprovedGANDiscriminator, ImprovedGANGenerator, SSLDiscriminator
 from gankit.recipes.base import (Classifier, Recipe, Sampler, adam_pair, check, evaluating, frozen, sample_pictures,
                                  update)
+from gankit.recipes.ema import ema_model
 
-ARCHS = ("dcgan",)
+ARCHS = ("dcgan", "improved-gan-mlp")
 TEST_BATCH = 1000  # test images classified at a time
 
 
@@ -52,6 +60,7 @@ class SSLSettings:
     init_from: str | None = None     # a GAN run whose D trunk starts the classifier (the fine-tune route)
     classify_every: int = 0          # log the test accuracy every this many steps; 0 = off
     dropout: float = 0.0             # dropout after each of D's blocks (Salimans et al. 2016)
+    ema: float = 0.0                 # decay of a moving average of D's weights, the classifier's; 0 = D itself
 
 
 def real_probability(logits: torch.Tensor) -> torch.Tensor:
@@ -98,6 +107,7 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         self._labelled: Dataset | None = None
         self._test: Dataset | None = None
         self.init_from = self.ssl.init_from
+        self.D_ema = ema_model(self.D, self.ssl.ema) if self.ssl.ema > 0 else None
 
     @classmethod
     def objective(cls, cfg: Config) -> str:
@@ -108,8 +118,8 @@ class SSLRecipe(Recipe, Sampler, Classifier):
                     device: torch.device | str = "cpu") -> "SSLRecipe":
         m, d = cfg.model, cfg.data
         if m.arch not in ARCHS or len(data_shape) != 3:
-            raise GankitError(f"the ssl recipe builds DCGAN nets for images, not model.arch {m.arch} on data of "
-                              f"shape {data_shape}")
+            raise GankitError(f"the ssl recipe builds nets for images ({', '.join(ARCHS)}), not model.arch "
+                              f"{m.arch} on data of shape {data_shape}")
         if m.conditional or m.acgan:
             raise GankitError("the ssl recipe's G is unconditional and its D is the classifier: unset "
                               "model.conditional and model.acgan")
@@ -121,8 +131,12 @@ class SSLRecipe(Recipe, Sampler, Classifier):
             raise GankitError(f"preset {cfg.preset} fine-tunes a GAN's D: name the GAN run with "
                               f"--set ssl.init_from=RUN (see the preset's comment: gankit presets)")
         channels, size, _ = data_shape
-        G = DCGANGenerator(m.z_dim, size, channels, m.width)
-        D = SSLDiscriminator(size, channels, m.width, num_classes, norm=m.d_norm, dropout=cfg.ssl.dropout)
+        if m.arch == "improved-gan-mlp":
+            G = ImprovedGANGenerator(m.z_dim, size, channels)
+            D = ImprovedGANDiscriminator(size, channels, num_classes)
+        else:
+            G = DCGANGenerator(m.z_dim, size, channels, m.width)
+            D = SSLDiscriminator(size, channels, m.width, num_classes, norm=m.d_norm, dropout=cfg.ssl.dropout)
 
         def splits():
             from gankit.data.labels import few_label_split
@@ -139,12 +153,15 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         s = cfg.section("ssl")
         check((0 <= s.dropout < 1, f"ssl.dropout must lie in [0, 1), got {s.dropout}"),
               (s.unsupervised_weight >= 0, f"ssl.unsupervised_weight must not be negative, got {s.unsupervised_weight}"),
-              (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"))
+              (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"),
+              (0 <= s.ema < 1, f"ssl.ema is a decay in [0, 1), got {s.ema}"),
+              (not (s.dropout and cfg.model.arch == "improved-gan-mlp"),
+               "model.arch improved-gan-mlp regularises with Gaussian noise, not dropout: unset ssl.dropout"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
     def modules(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D}
+        return {"G": self.G, "D": self.D} | ({"D_ema": self.D_ema} if self.D_ema is not None else {})
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -190,6 +207,8 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         unlabelled batch, is never read."""
         if step == 0 and self.init_from:
             load_gan_trunk(self.D, self.init_from)
+        if step == 0 and isinstance(self.D, ImprovedGANDiscriminator):
+            self.D.data_dependent_init(real)
         t, s = self.train, self.ssl
         index = torch.randint(len(self.labelled), (t.batch_size,), device=self.device)
         x_labelled, y_labelled = self.labelled.batch(index)
@@ -198,11 +217,19 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         else:
             z = torch.randn(real.shape[0], self.z_dim, device=self.device)
             fake = self.G(z)
-            out = self.d_step(x_labelled, y_labelled, real, fake.detach())
-            out |= self.g_step(real, fake)
+            with self.weights_once():
+                out = self.d_step(x_labelled, y_labelled, real, fake.detach())
+            with self.weights_once():
+                out |= self.g_step(real, fake)
+        if self.D_ema is not None:
+            self.D_ema.update_parameters(self.D)
         if s.classify_every and (step + 1) % s.classify_every == 0:
             out["test_accuracy"] = torch.tensor(self.accuracy(self.test))
         return out
+
+    def weights_once(self):
+        """The weight-normalised D's weights computed once per phase, not once per forward pass (it has three)."""
+        return parametrize.cached() if isinstance(self.D, ImprovedGANDiscriminator) else contextlib.nullcontext()
 
     def d_step(self, x_labelled: torch.Tensor, y_labelled: torch.Tensor, real: torch.Tensor | None,
                fake: torch.Tensor | None) -> dict[str, torch.Tensor]:
@@ -233,9 +260,11 @@ class SSLRecipe(Recipe, Sampler, Classifier):
 
     # -- the classifier -----------------------------------------------------------------------------------------------
     def classify(self, images: torch.Tensor) -> torch.Tensor:
-        """Class logits (N, K) of images in [-1, 1], D in eval mode (no dropout; no randomness consumed)."""
-        with evaluating(self.D):
-            return torch.cat([self.D(chunk.to(self.device))[0].float() for chunk in images.split(TEST_BATCH)])
+        """Class logits (N, K) of images in [-1, 1], D (or its average, ssl.ema) in eval mode (no dropout or noise;
+        no randomness consumed)."""
+        D = self.D_ema.module if self.D_ema is not None else self.D
+        with evaluating(D):
+            return torch.cat([D(chunk.to(self.device))[0].float() for chunk in images.split(TEST_BATCH)])
 
     def accuracy(self, data: Dataset) -> float:
         """The share of `data` whose class D's classifier names correctly."""
