@@ -80,7 +80,7 @@ def test_probability_p_gates_each_operation_per_image():
 def test_a_policy_is_checked_and_applied_in_the_reference_order():
     assert parse_policy("cutout, color") == ("color", "cutout")
     assert parse_policy("translation,cutout,color") == tuple(OPERATIONS)
-    with pytest.raises(GankitError, match="train.augment_policy names flip; choose"):
+    with pytest.raises(GankitError, match="gan.augment_policy names flip; choose"):
         parse_policy("color,flip")
 
 
