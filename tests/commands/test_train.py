@@ -215,3 +215,11 @@ def test_nproc_hands_every_process_the_resolved_config_and_resumes_the_same_way(
         assert "2 processes" in result.stderr
     assert [r["step"] for r in read_log(run)][-1] == 6
     assert "steps: 6" in (run / "config.yaml").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset, warned", [("digits-dcgan", True), ("vae-digits", False)])
+def test_a_gan_on_images_for_few_steps_is_warned_and_a_vae_is_not(tmp_path, capsys, preset, warned):
+    assert main(["train", "--preset", preset, "--out", str(tmp_path / "run"), "--quiet", "--set", "train.steps=2",
+                 *TINY]) == 0
+    assert ("2 steps is little for a GAN" in capsys.readouterr().err) == warned

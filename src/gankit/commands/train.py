@@ -39,7 +39,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> None:
     from gankit.training import Interrupted, Trainer, TrainingDiverged
-    from gankit.training.distributed import PeerFailed
+    from gankit.training.distributed import PeerFailed, leave
 
     cfg, run_dir = _config(args)
     if args.nproc > 1:
@@ -53,18 +53,21 @@ def run(args) -> None:
             # Every process stops at the same step for the same reason, and rank 0 says it once.
             codes = {Interrupted: EXIT_INTERRUPTED, TrainingDiverged: EXIT_DIVERGED, PeerFailed: EXIT_SYSTEM_ERROR}
             raise SystemExit(codes[type(e)]) from None
+        leave()
         return
     if trainer.step >= trainer.total_steps:
         print(f"{run_dir} has finished: it is at step {trainer.step} of {trainer.total_steps}; to train longer, "
               f"--set train.steps=N with N above {trainer.step}")
+        leave()
         return
     processes = f", {trainer.world.size} processes" if trainer.world.distributed else ""
     print(f"run folder: {run_dir}  ({trainer.total_steps} steps, {trainer.steps_per_epoch} per epoch, "
           f"device {trainer.device}{processes})\ndata: {trainer.data.describe()}", file=sys.stderr)
-    if trainer.data.kind == "image" and cfg.train.recipe == "gan" and trainer.total_steps < FEW_STEPS:
+    if trainer.data.kind == "image" and _draws_with_a_critic(trainer.recipe) and trainer.total_steps < FEW_STEPS:
         print(f"gankit: warning: {trainer.total_steps} steps is little for a GAN: DCGAN needs a few thousand to "
               f"draw more than blobs; set train.steps (e.g. --set train.steps=5000)", file=sys.stderr)
     summary = trainer.fit()
+    leave()
     if args.json:
         print(json.dumps({"run": str(run_dir), **summary}, indent=2))
         return
@@ -104,6 +107,13 @@ def _differences(old, new) -> list[tuple[str, object]]:
     a, b = old.to_dict(), new.to_dict()
     return [(f"{section}.{key}", value) for section, values in b.items() if isinstance(values, dict)
             for key, value in values.items() if (a.get(section) or {}).get(key) != value]
+
+
+def _draws_with_a_critic(recipe) -> bool:
+    """A sampler trained against a discriminator (the gan recipe and its variants): what the few-steps warning is about."""
+    from gankit.recipes.base import HasDiscriminator, Sampler
+
+    return isinstance(recipe, Sampler) and isinstance(recipe, HasDiscriminator)
 
 
 def _launch(args, cfg, run_dir: Path) -> None:

@@ -90,6 +90,15 @@ def _leave_group() -> None:
         dist.destroy_process_group()
 
 
+def leave() -> None:
+    """End a run that every process finished: wait until all have (rank 0 draws the final pictures after the last
+    checkpoint), then leave the group together. A process that left while its peer was still connected could abort
+    the peer or itself ("terminate called without an active exception", seen in CI on a --nproc 2 resume)."""
+    if dist.is_initialized():
+        barrier()
+        dist.destroy_process_group()
+
+
 def per_rank_batch(batch_size: int, world: World) -> int:
     """train.batch_size is the global batch: each of the N processes takes batch_size / N items of it."""
     if batch_size % world.size:
