@@ -24,7 +24,24 @@ def test_running_trains_and_moves_g_s_points(client):
     moved = torch.tensor(third["fakes"]) - torch.tensor(first["fakes"])
     assert moved.norm(dim=1).mean() > 1e-3
     assert len(first["heat"]) == first["heat_size"] ** 2 and len(first["z_lattice"]) == first["z_size"] ** 2
-    assert all(0 <= v <= 1 for v in first["heat"])  # the non-saturating loss: D's output is a probability
+
+
+@pytest.mark.parametrize("loss, probability", [("nonsaturating", True), ("hinge", False)])
+def test_the_heat_map_is_d_on_the_lattice_row_by_row(loss, probability):
+    """heat[i * size + j] is D at (x_j, y_i) of the view's lattice: a probability for the losses that read D's output
+    as one (sigmoid of the logit), the raw critic value for hinge."""
+    session = LabSession(LabSettings(dataset="grid", loss=loss, seed=3))
+    session.train(30)
+    frame = session.frame()
+    size, e = frame["heat_size"], frame["extent"]
+    heat = torch.tensor(frame["heat"]).reshape(size, size)
+    axis = torch.linspace(-e, e, size)
+    for i, j in [(0, 0), (0, size - 1), (size - 1, 3), (7, 29), (size // 2, size // 3)]:
+        with torch.no_grad():
+            d = session.recipe.D(torch.tensor([[axis[j], axis[i]]])).item()
+        expected = torch.sigmoid(torch.tensor(d)).item() if probability else d
+        assert heat[i, j].item() == pytest.approx(expected, abs=1.5e-3)
+    assert frame["probability"] == probability
 
 
 def test_a_paused_session_takes_exactly_the_steps_asked_for(client):
