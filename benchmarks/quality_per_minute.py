@@ -21,6 +21,9 @@ evaluations themselves take is left out).
     # the ablation table of docs/quality.md: a quiet machine, nothing else running (about 2.5 hours for digits)
     .venv/bin/python benchmarks/quality_per_minute.py --minutes 5 --seeds 0,1,2 --curve default,diffaugment
     .venv/bin/python benchmarks/quality_per_minute.py --dataset fashion-mnist --minutes 10 --variants default
+    # the real-vs-real floor alone, as JSON (seconds)
+    .venv/bin/python benchmarks/quality_per_minute.py --dataset fashion-mnist --floor-only \
+        --json benchmarks/results/floor-fashion-DATE-cpu.json
     # a smoke test that it runs end to end (its numbers mean nothing)
     nice -n 10 .venv/bin/python benchmarks/quality_per_minute.py --minutes 0.2 --seeds 0 --variants default,ada --n 1000
 """
@@ -37,6 +40,8 @@ import time
 from pathlib import Path
 
 import torch
+
+import record  # benchmarks/record.py
 
 import gankit
 from gankit.config import load_config
@@ -184,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
                         "may then run beside other work, since only the wall-clock column depends on it")
     parser.add_argument("--time-only", action="store_true", help="only the timing runs: write each variant's steps "
                         "and seconds per step to --json, for --steps-from (time quietly, then train beside other work)")
+    parser.add_argument("--floor-only", action="store_true", help="train nothing: measure only the real-vs-real "
+                        "floor (two random halves of the training images), printed and written to --json")
     parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON", help="train nothing: one table of the runs "
                         "in these --json files (e.g. seeds run at different times)")
     args = parser.parse_args(argv)
@@ -193,6 +200,13 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [v for v in [*variants, *curve] if v not in VARIANTS]
     if unknown or not seeds or minutes <= 0:
         parser.error(f"unknown variant {', '.join(unknown)}" if unknown else "give --seeds and a positive --minutes")
+    if args.floor_only:
+        floor = real_vs_real(args.dataset, args.n)
+        print(f"real vs real, {args.dataset}, two halves of the training images (at most {args.n} each): "
+              + ", ".join(f"{title} {floor[key]:.{digits}f}" for key, title, digits in COLUMNS if key in floor))
+        if args.json:
+            record.save(args.json, args, [{"dataset": args.dataset, "n": args.n, **floor}])
+        return
     if args.merge:
         runs = [r for f in args.merge for r in json.loads(f.read_text())]
         seconds = {r["variant"]: r["s_per_step"] for r in runs}
