@@ -164,3 +164,62 @@ def test_D_A_and_D_B_learn_from_the_pools_images_not_the_newest_fakes():
     (0.5 * (lsgan(D_B, b, old_b) + lsgan(D_A, a, old_a))).backward()
     for got, want in zip(_grads(recipe.D_A, recipe.D_B), _grads(D_A, D_B)):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
+
+
+def _semantic_loss_directly(G, F, a, b):
+    """CyCADA eq. 4 from scratch: the shipped digits classifier reads A (gray), the colour-digits one B."""
+    from gankit.metrics.translation import domain_classifier
+    f_A, f_B = (domain_classifier(name).requires_grad_(False) for name in ("digits", "colour-digits"))
+    return (torch.nn.functional.cross_entropy(f_B(G(a)), f_A(a).argmax(1)) +
+            torch.nn.functional.cross_entropy(f_A(F(b)), f_B(b).argmax(1)))
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.3])
+def test_G_and_F_descend_the_plain_objective_plus_the_weight_times_the_frozen_classifiers_cross_entropy(weight):
+    """cyclegan.semantic_weight (Hoffman et al. 2018, eq. 4): the gradient G and F step on is that of the plain
+    CycleGAN objective + weight * (CE(f_B(G(a)), argmax f_A(a)) + CE(f_A(F(b)), argmax f_B(b))), computed here with
+    freshly loaded shipped classifiers; and the semantic part moves the gradient (the plain one alone is refused)."""
+    recipe, start, a, b = _cyclegan(f"cyclegan.semantic_weight={weight}")
+    out = recipe.train_step(a, b, 0)
+    G, F, D_A, D_B = (start[k] for k in ("G", "F", "D_A", "D_B"))
+    fake_b, fake_a = G(a), F(b)
+    plain = (0.5 * ((D_B(fake_b) - 1) ** 2).mean() + 0.5 * ((D_A(fake_a) - 1) ** 2).mean() +
+             10 * ((F(fake_b) - a).abs().mean() + (G(fake_a) - b).abs().mean()))
+    semantic = _semantic_loss_directly(G, F, a, b)
+    assert out["loss_semantic"].item() == pytest.approx(semantic.item(), rel=1e-5)
+    assert out["loss_g"].item() == pytest.approx((plain + weight * semantic).item(), rel=1e-5)
+    params = [p for net in (G, F) for p in net.parameters()]
+    plain_grads = torch.autograd.grad(plain, params, retain_graph=True)
+    (plain + weight * semantic).backward()
+    got, want = _grads(recipe.G, recipe.F), _grads(G, F)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)  # float32 sums in another order; |grad| up to 16
+    assert max((g - p).abs().max().item() for g, p in zip(got, plain_grads)) > 1e-3
+
+
+def test_the_semantic_classifiers_are_frozen_and_stay_as_shipped_after_steps():
+    from gankit.metrics.translation import domain_classifier
+    recipe, _, a, b = _cyclegan("cyclegan.semantic_weight=1")
+    for step in range(3):
+        recipe.train_step(a, b, step)
+    for f, name in zip(recipe.classifiers, ("digits", "colour-digits")):
+        shipped = domain_classifier(name).state_dict()
+        assert not f.training and all(not p.requires_grad and p.grad is None for p in f.parameters())
+        assert all(torch.equal(v, shipped[k]) for k, v in f.state_dict().items())
+    assert "classifiers" not in recipe.modules and not any("classifier" in k for k in recipe.modules)
+
+
+def test_the_semantic_classifier_can_be_a_users_file_and_a_wrong_one_is_refused_in_one_line(tmp_path):
+    from safetensors.torch import save_file
+    from gankit.metrics.classifier import Classifier
+    torch.manual_seed(3)
+    mine = Classifier(10, 32, in_channels=3)
+    save_file(mine.state_dict(), str(tmp_path / "mine.safetensors"))
+    recipe, _, a, b = _cyclegan("cyclegan.semantic_weight=1", f"cyclegan.semantic_classifier={tmp_path}/mine.safetensors")
+    f_A, f_B = recipe.classifiers
+    assert f_A is f_B and torch.equal(f_A.classifier.head.weight, mine.head.weight)  # one f for both, as CyCADA
+    (tmp_path / "bad.safetensors").write_bytes(b"not a tensor file")
+    with pytest.raises(GankitError, match="bad.safetensors is not a gankit Classifier"):
+        _cyclegan("cyclegan.semantic_weight=1", f"cyclegan.semantic_classifier={tmp_path}/bad.safetensors")
+    with pytest.raises(GankitError, match="semantic_classifier=FILE"):
+        _cyclegan("cyclegan.semantic_weight=1", "data.name=folder")

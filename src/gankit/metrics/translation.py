@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -86,6 +87,32 @@ def domain_classifier(name: str) -> DomainClassifier:
         model.load_state_dict(load_file(str(path)))
     classes = meta.get("classes") or [str(i) for i in range(model.num_classes)]
     return DomainClassifier(model, name, classes, meta["held_out_accuracy"]).eval()
+
+
+def load_classifier(spec: str) -> DomainClassifier:
+    """A frozen classifier by name or file: one of DOMAIN_CLASSIFIERS, or a `.safetensors` file of
+    gankit.metrics.classifier.Classifier (as scripts/train_feature_classifier.py writes it; a JSON of the same name
+    beside it may give its classes). Eval mode, no parameter takes a gradient."""
+    if spec in DOMAIN_CLASSIFIERS:
+        model = domain_classifier(spec)
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            raise GankitError(f"classifier '{spec}' is neither a file nor a shipped classifier "
+                              f"({', '.join(DOMAIN_CLASSIFIERS)})")
+        try:
+            state = load_file(str(path))
+            num_classes, num_features = state["head.weight"].shape
+            classifier = Classifier(num_classes, num_features, state["body.0.weight"].shape[1])
+            classifier.load_state_dict(state)
+        except Exception as e:  # a wrong or broken file: one line that names it
+            raise GankitError(f"classifier file {path} is not a gankit Classifier's safetensors "
+                              f"({str(e).splitlines()[0]})") from None
+        meta_path = path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        classes = meta.get("classes") or [str(i) for i in range(num_classes)]
+        model = DomainClassifier(classifier, path.stem, classes, meta.get("held_out_accuracy", float("nan"))).eval()
+    return model.requires_grad_(False)
 
 
 def _check_name(name: str) -> None:

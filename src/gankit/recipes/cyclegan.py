@@ -13,8 +13,18 @@ newest ones only (Shrivastava et al. 2017), which damps oscillation. Instance no
 0.5), the rate constant for the first half and falling linearly to 0 over the second (train.lr_constant 0.5).
 Each step: (1) G and F together, D_A and D_B frozen; (2) D_A and D_B on pooled fakes (the authors' order).
 
+Semantic consistency (CyCADA, Hoffman et al. 2018, eq. 4), off unless cyclegan.semantic_weight > 0: a frozen
+classifier's reading of each source image must hold on its translation,
+
+  L_sem = CE(f_B(G(a)), argmax f_A(a)) + CE(f_A(F(b)), argmax f_B(b)),   added to G's and F's objective times the weight.
+
+CyCADA uses one source classifier f for both; cyclegan.semantic_classifier names it (a shipped classifier's name or a
+.safetensors file), and by default the built-in data use each domain's shipped classifier (digits2colour: f_A the
+digits classifier, f_B the colour-digits one). The classifier is never trained and is not in the checkpoint.
+
 Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda), cyclegan.lambda_identity (times lambda;
-needs A and B of the same channels), cyclegan.pool_size; and train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
+needs A and B of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier; and
+train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
 
@@ -41,6 +51,23 @@ class CycleGANSettings:
     lambda_cycle: float = 10.0       # weight of each direction's cycle loss (Zhu et al. eq. 3)
     lambda_identity: float = 0.5     # identity loss weight, times lambda_cycle (Zhu et al. 5.2)
     pool_size: int = 50              # D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
+    semantic_weight: float = 0.0     # CyCADA's semantic consistency loss weight (Hoffman et al. 2018); 0 = off
+    semantic_classifier: str = ""    # its frozen classifier, a shipped name or a file; "" = each built-in domain's own
+
+
+def semantic_classifiers(cfg: Config) -> tuple[nn.Module, nn.Module]:
+    """(f_A, f_B): the frozen classifiers of cyclegan.semantic_classifier, or the data's shipped ones."""
+    from gankit.metrics.translation import TARGET_CLASSIFIERS, load_classifier
+
+    spec = cfg.cyclegan.semantic_classifier
+    if spec:
+        f = load_classifier(spec)
+        return f, f
+    shipped = TARGET_CLASSIFIERS.get(cfg.data.name, {})
+    if "AtoB" not in shipped or "BtoA" not in shipped:
+        raise GankitError(f"cyclegan.semantic_weight needs a classifier and data {cfg.data.name} has no shipped one; "
+                          f"set cyclegan.semantic_classifier=FILE.safetensors")
+    return load_classifier(shipped["BtoA"]), load_classifier(shipped["AtoB"])
 
 
 class ImagePool(nn.Module):
@@ -85,7 +112,7 @@ class CycleGANRecipe(TranslationRecipe):
 
     def __init__(self, G: nn.Module, F: nn.Module, D_A: nn.Module, D_B: nn.Module, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu", shapes: tuple[tuple[int, ...], tuple[int, ...]] = ((3,), (3,)),
-                 settings: CycleGANSettings | None = None):
+                 settings: CycleGANSettings | None = None, classifiers: tuple[nn.Module, nn.Module] | None = None):
         self.train = train if train is not None else TrainConfig()
         self.cyclegan = t = settings if settings is not None else CycleGANSettings()
         self.device = torch.device(device)
@@ -99,6 +126,11 @@ class CycleGANRecipe(TranslationRecipe):
         # pool_A holds fakes of A (F's), for D_A; pool_B fakes of B (G's), for D_B.
         self.pool_A = ImagePool(t.pool_size, shapes[0]).to(self.device)
         self.pool_B = ImagePool(t.pool_size, shapes[1]).to(self.device)
+        if t.semantic_weight > 0 and classifiers is None:
+            raise GankitError("cyclegan.semantic_weight needs the classifiers (f_A, f_B); pass classifiers=")
+        # f_A reads A images, f_B B images; frozen for good, in eval mode (no dropout), so they draw no randomness.
+        self.classifiers = None if classifiers is None else tuple(
+            f.to(self.device).eval().requires_grad_(False) for f in classifiers)
 
     @classmethod
     def from_config(cls, cfg: Config, data_shape, num_classes: int,
@@ -109,7 +141,9 @@ class CycleGANRecipe(TranslationRecipe):
         F = build_generator(m.arch, cb, ca, size, m.width, m.blocks, norm="instance")
         D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance")
         D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance")
-        return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)), cfg.section("cyclegan"))
+        t = cfg.section("cyclegan")
+        classifiers = semantic_classifiers(cfg) if t.semantic_weight > 0 else None
+        return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)), t, classifiers)
 
     @classmethod
     def validate(cls, cfg: Config) -> None:
@@ -132,7 +166,8 @@ class CycleGANRecipe(TranslationRecipe):
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
         return [("adversarial losses", {"loss_d": "D_A + D_B", "loss_g_gan": "G + F"}),
-                ("cycle and identity losses", {"loss_cycle": "cycle", "loss_identity": "identity"})]
+                ("cycle, identity and semantic losses",
+                 {"loss_cycle": "cycle", "loss_identity": "identity", "loss_semantic": "semantic"})]
 
     # -- one step ----------------------------------------------------------------------------------------------------
     def train_step(self, a: torch.Tensor, b: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
@@ -152,8 +187,20 @@ class CycleGANRecipe(TranslationRecipe):
             loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
             loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
             out["loss_identity"] = loss_identity.detach()
+        if t.semantic_weight > 0:
+            loss_semantic = self.semantic_loss(a, b, fake_a, fake_b)
+            loss = loss + t.semantic_weight * loss_semantic
+            out["loss_semantic"] = loss_semantic.detach()
         out["loss_g"] = update(self.optimizers["G"], loss)
         return out
+
+    def semantic_loss(self, a, b, fake_a, fake_b) -> torch.Tensor:
+        """CyCADA eq. 4: CE(f_B(G(a)), argmax f_A(a)) + CE(f_A(F(b)), argmax f_B(b)); the targets are the
+        classifier's own reading of the sources (no labels), and only G and F take the gradient."""
+        f_A, f_B = self.classifiers
+        with torch.no_grad():
+            label_a, label_b = f_A(a).argmax(1), f_B(b).argmax(1)
+        return F_.cross_entropy(f_B(fake_b), label_a) + F_.cross_entropy(f_A(fake_a), label_b)
 
     def d_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
         """(2) Update D_A and D_B on real images and pooled fakes, each objective halved."""
