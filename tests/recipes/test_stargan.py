@@ -111,3 +111,35 @@ def test_G_descends_minus_D_src_plus_lambda_cls_target_cross_entropy_plus_lambda
     assert out["loss_g"].item() == pytest.approx(loss.item(), rel=1e-5)
     for got, want in zip(_grads(recipe.G), _grads(G)):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.3])
+def test_G_adds_the_weight_times_the_frozen_classifiers_cross_entropy_against_its_reading_of_the_source(weight):
+    """stargan.semantic_weight (CyCADA's eq. 4 for many domains): G's objective is eq. 6 + weight *
+    CE(f(G(x, c)), argmax f(x)) with f the shipped digit-styles classifier, loaded afresh here; f stays as shipped."""
+    import copy
+    from gankit.metrics.translation import domain_classifier
+    recipe = _recipe("train.k=1", f"stargan.semantic_weight={weight}")
+    G = copy.deepcopy(recipe.G)
+    x, c = tiny_data("domains").batch(torch.arange(6))
+    torch.manual_seed(1)
+    out = recipe.train_step(x, c, 0)
+    torch.manual_seed(1)
+    c_trg = c[torch.randperm(len(c))]
+    D, f = copy.deepcopy(recipe.D), domain_classifier("digit-styles").requires_grad_(False)
+    fake = G(x, c_trg)
+    fake_src, fake_cls = D(fake)
+    plain = (-fake_src.mean() + torch.nn.functional.cross_entropy(fake_cls, c_trg) +
+             10 * (G(fake, c) - x).abs().mean())
+    semantic = torch.nn.functional.cross_entropy(f(fake), f(x).argmax(1))
+    plain_grads = torch.autograd.grad(plain, list(G.parameters()), retain_graph=True)
+    (plain + weight * semantic).backward()
+    assert out["loss_semantic"].item() == pytest.approx(semantic.item(), rel=1e-5)
+    assert out["loss_g"].item() == pytest.approx((plain + weight * semantic).item(), rel=1e-5)
+    got = _grads(recipe.G)
+    for g, w in zip(got, _grads(G)):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+    assert max((g - p).abs().max().item() for g, p in zip(got, plain_grads)) > 1e-3
+    shipped = f.state_dict()
+    assert not recipe.classifier.training and not any(p.requires_grad for p in recipe.classifier.parameters())
+    assert all(torch.equal(v, shipped[k]) for k, v in recipe.classifier.state_dict().items())

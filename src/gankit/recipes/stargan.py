@@ -12,6 +12,11 @@ L_adv is WGAN-GP's (Section 4, eq. 8): D minimises D_src(G(x, c)) - D_src(x) + l
 -D_src(G(x, c)); D takes n_critic = 5 steps per G step (train.k). Defaults as the paper: lambda_cls 1, lambda_rec 10,
 lambda_gp 10, Adam(1e-4, beta1 0.5, beta2 0.999), the rate constant for the first half of the run and then linear
 decay to 0. train.loss may be another GAN loss (then no gradient penalty).
+
+Semantic consistency (CyCADA, Hoffman et al. 2018, eq. 4, carried over to many domains), off unless
+stargan.semantic_weight > 0: G's objective gains weight * CE(f(G(x, c)), argmax f(x)) for a frozen classifier f of
+the content (stargan.semantic_classifier; by default the shipped digit-styles classifier for data digit-styles, which
+reads the digit in any of the five styles). f is never trained and is not in the checkpoint.
 """
 from __future__ import annotations
 
@@ -35,6 +40,19 @@ class StarGANSettings:
     """The config's `stargan:` section."""
     lambda_cls: float = 1.0          # domain classification (Choi et al. eq. 5-6)
     lambda_rec: float = 10.0         # reconstruction to the source domain (eq. 4)
+    semantic_weight: float = 0.0     # CyCADA's semantic consistency loss weight (Hoffman et al. 2018); 0 = off
+    semantic_classifier: str = ""    # its frozen classifier, a shipped name or a file; "" = the data's shipped one
+
+
+def semantic_classifier(cfg: Config) -> nn.Module:
+    """The frozen content classifier of stargan.semantic_classifier, or the data's shipped one."""
+    from gankit.metrics.translation import TARGET_CLASSIFIERS, load_classifier
+
+    spec = cfg.stargan.semantic_classifier or TARGET_CLASSIFIERS.get(cfg.data.name, {}).get("to")
+    if not spec:
+        raise GankitError(f"stargan.semantic_weight needs a classifier and data {cfg.data.name} has no shipped one; "
+                          f"set stargan.semantic_classifier=FILE.safetensors")
+    return load_classifier(spec)
 
 
 class StarGANRecipe(TranslationRecipe):
@@ -45,9 +63,13 @@ class StarGANRecipe(TranslationRecipe):
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu", domains: list[str] | None = None, channels: int = 3,
-                 settings: StarGANSettings | None = None):
+                 settings: StarGANSettings | None = None, classifier: nn.Module | None = None):
         self.train = train if train is not None else TrainConfig()
         self.stargan = settings if settings is not None else StarGANSettings()
+        if self.stargan.semantic_weight > 0 and classifier is None:
+            raise GankitError("stargan.semantic_weight needs the content classifier; pass classifier=")
+        # frozen for good, in eval mode (no dropout), so it draws no randomness
+        self.classifier = None if classifier is None else classifier.to(device).eval().requires_grad_(False)
         self.device = torch.device(device)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.num_classes = G.num_domains  # the domains are the classes a StarGAN run knows
@@ -64,7 +86,8 @@ class StarGANRecipe(TranslationRecipe):
         m = cfg.model
         G = StarGANGenerator(c, num_classes, m.width, m.blocks)
         D = StarGANDiscriminator(c, num_classes, max(h, w), m.width)
-        return cls(G, D, cfg.train, device, None, c, cfg.section("stargan"))
+        s = cfg.section("stargan")
+        return cls(G, D, cfg.train, device, None, c, s, semantic_classifier(cfg) if s.semantic_weight > 0 else None)
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -80,7 +103,7 @@ class StarGANRecipe(TranslationRecipe):
         return [("adversarial losses", {"loss_d": "D loss", "loss_g_adv": "G's adversarial loss"}),
                 ("domain classification and reconstruction",
                  {"loss_cls_real": "D_cls on real", "loss_cls_fake": "D_cls on G(x, c)",
-                  "loss_rec": "|x - G(G(x, c), c')|"})]
+                  "loss_rec": "|x - G(G(x, c), c')|", "loss_semantic": "semantic"})]
 
     # -- one step: (1) D; after every k-th, (2) G ---------------------------------------------------------------------
     def train_step(self, x: torch.Tensor, c_org: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
@@ -117,8 +140,18 @@ class StarGANRecipe(TranslationRecipe):
         loss_cls = F.cross_entropy(fake_cls, c_trg)
         loss_rec = F.l1_loss(self.G(fake, c_org), x)
         loss = loss_adv + s.lambda_cls * loss_cls + s.lambda_rec * loss_rec
-        return {"loss_g": update(self.optimizers["G"], loss), "loss_g_adv": loss_adv.detach(), "loss_cls_fake": loss_cls.detach(),
-                "loss_rec": loss_rec.detach()}
+        out = {"loss_g_adv": loss_adv.detach(), "loss_cls_fake": loss_cls.detach(), "loss_rec": loss_rec.detach()}
+        if s.semantic_weight > 0:
+            loss_semantic = self.semantic_loss(x, fake)
+            loss = loss + s.semantic_weight * loss_semantic
+            out["loss_semantic"] = loss_semantic.detach()
+        return out | {"loss_g": update(self.optimizers["G"], loss)}
+
+    def semantic_loss(self, x, fake) -> torch.Tensor:
+        """CE(f(G(x, c)), argmax f(x)): the frozen classifier's reading of x must hold on its translation."""
+        with torch.no_grad():
+            label = self.classifier(x).argmax(1)
+        return F.cross_entropy(self.classifier(fake), label)
 
     # -- using it ----------------------------------------------------------------------------------------------------
     def domain_index(self, to) -> int:
