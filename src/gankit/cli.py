@@ -11,12 +11,12 @@ import os
 import sys
 
 from gankit.commands import (arithmetic, compare, eval, info, inpaint, interpolate, invert, lab, make_data, presets,
-                             sample, serve, train, translate)
+                             prior, sample, serve, train, translate)
 from gankit.errors import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, GankitError
 
 # In the order `gankit --help` lists them: train and use a model, measure it, its latent space, applications, the lab.
-COMMANDS = (train, sample, info, presets, make_data, eval, compare, interpolate, invert, arithmetic, inpaint, translate,
-            lab, serve)
+COMMANDS = (train, sample, info, presets, make_data, eval, compare, interpolate, invert, arithmetic, prior, inpaint,
+            translate, lab, serve)
 
 
 class Parser(argparse.ArgumentParser):

@@ -6,6 +6,7 @@
   RUN/curves.png         losses and D outputs against the step
   RUN/tensorboard/       TensorBoard events
   RUN/checkpoints/       see gankit.checkpoint
+  RUN/prior/             the learned inpainting prior, when `gankit prior RUN` made one (gankit.inpainting.prior)
 """
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ class Run:
         self.G = recipe.sampler.eval() if isinstance(recipe, Sampler) else None
         if isinstance(recipe, Translator) and recipe.domains is None:  # its domains' names, as training found them
             recipe.domains = self.classes
+        self.prior = None  # the learned inpainting prior E(masked image, mask) -> z, if `gankit prior` made one
+        if (self.path / "prior").is_dir() and self.G is not None:
+            from gankit.inpainting.prior import load_prior
+
+            self.prior = load_prior(self)
 
     def __repr__(self) -> str:
         c = self.config
@@ -140,7 +146,8 @@ class Run:
 
     def inpaint(self, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh", **settings):
         """Fill the holes (mask 0) of images (N, C, H, W) in [-1, 1] by a search over z (gankit.inpainting.inpaint:
-        Yeh et al. 2017, or method="fast"); settings as there (iters, restarts, seed, blend, originals, ...)."""
+        Yeh et al. 2017, method="fast", or method="prior" from the run's learned prior); settings as there (iters,
+        restarts, seed, blend, originals, ...)."""
         from gankit.inpainting import inpaint
 
         return inpaint(self, images, masks, method=method, **settings)

@@ -15,6 +15,10 @@ lives, each image is fitted from several random starts (restarts) at once, and t
 method "fast" adds Lahiri et al.'s two changes: a structural loss, L_c on the images' finite differences with the same
 weights, and best-of-N starts: N codes are drawn and the restarts begin at those with the lowest L_c.
 
+method "prior" starts from the prediction of the run's learned prior E(masked image, mask) -> z
+(gankit.inpainting.prior, trained by `gankit prior RUN`) and `restarts - 1` perturbations of it, then continues Yeh's
+objective; with iters=0 the result is the prediction alone.
+
 Every loss is a sum of per-image terms, and image i draws its starts from its own generator (seed + i), so a result
 does not depend on which other images share the batch.
 """
@@ -29,6 +33,7 @@ from gankit.errors import GankitError
 from gankit.images import to_unit_interval
 from gankit.inpainting import masks as masklib
 from gankit.inpainting.blending import poisson_blend
+from gankit.inpainting.prior import perturbed_starts, require_prior
 from gankit.latent.codes import labels_for
 from gankit.latent.inversion import descend, project_to_sphere
 from gankit.losses import g_loss
@@ -36,9 +41,10 @@ from gankit.recipes import forward
 from gankit.recipes.base import HasDiscriminator, evaluating, frozen
 from gankit.recipes.gan import PROBABILITY_LOSSES, split_logits
 
-METHODS = ("yeh", "fast")
+METHODS = ("yeh", "fast", "prior")
 LAMBDA = 0.003       # Yeh et al., Section 4: the weight of the perceptual loss
 CANDIDATES = 16      # "fast": codes drawn per restart, of which the best start (Lahiri et al.'s best-of-N)
+PERTURBATION = 0.3   # "prior": the std of the noise added to E's prediction for the other restarts
 
 
 @dataclass
@@ -129,8 +135,9 @@ def inpaint(run, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh",
     """Fill the holes of images (N, C, H, W) in [-1, 1] where masks are 0, with a trained run's generator.
 
     masks: (H, W) for all images or (N, 1, H, W), 1 = known (gankit.inpainting.masks makes them). method "yeh"
-    (the paper) or "fast" (structural loss and best-of-`candidates`*restarts starts). A conditional run fills with
-    class `label` (default 0). A run without D (a VAE) uses the contextual loss alone (noted in `notes`).
+    (the paper), "fast" (structural loss and best-of-`candidates`*restarts starts) or "prior" (from the learned
+    prior's prediction and restarts - 1 perturbations of it; iters=0: the prediction alone). A conditional run fills
+    with class `label` (default 0). A run without D (a VAE) uses the contextual loss alone (noted in `notes`).
     originals: the true images, when known, for PSNR and SSIM; the hole pixels of `images` are never looked at.
     The run's nets are left in the modes, and with the requires_grad, they had."""
     if method not in METHODS:
@@ -139,6 +146,9 @@ def inpaint(run, images: torch.Tensor, masks: torch.Tensor, method: str = "yeh",
         raise GankitError(f"inpainting needs iters >= 0, restarts >= 1 and candidates >= 1, got {iters}, {restarts}, "
                           f"{candidates}")
     images, masks = fitting_inputs(run, images, masks)
+    if method == "prior":
+        require_prior(run)
+        restarts = restarts if iters > 0 else 1
     if originals is not None and originals.shape != images.shape:
         raise GankitError(f"originals of shape {tuple(originals.shape)} differ from the images' {tuple(images.shape)}")
     D = discriminator(run)
@@ -219,9 +229,12 @@ def _search(run, D, images, masks, starts, method, iters, lam, lr, label, origin
 
 @torch.no_grad()
 def _best_starts(run, images, masks, method, restarts, candidates, seed, label) -> torch.Tensor:
-    """(N, restarts, d): the first `restarts` draws of each image's generator ("yeh"), or the `restarts` of
-    candidates * restarts draws with the lowest contextual loss ("fast", best-of-N)."""
+    """(N, restarts, d): the first `restarts` draws of each image's generator ("yeh"), the `restarts` of
+    candidates * restarts draws with the lowest contextual loss ("fast", best-of-N), or the learned prior's
+    prediction and its perturbations ("prior")."""
     n, d = len(images), run.recipe.z_dim
+    if method == "prior":
+        return perturbed_starts(require_prior(run).predict(images, masks).cpu(), restarts, seed, PERTURBATION)
     if method == "yeh":
         return _starts(n, restarts, d, seed, restarts)
     draws = candidates * restarts
