@@ -80,7 +80,7 @@ class TrainConfig:
     lr_constant: float = 0.0         # share of the run at the full rate before train.lr_decay begins (pix2pix: 0.5)
     seed: int = 0
     device: str = "auto"             # auto | cpu | cuda | cuda:N
-    amp: bool = False                # bf16 autocast (CUDA only)
+    amp: bool = False                # bf16 autocast: CUDA, and CPUs with native bf16 (else off)
     compile: bool = False            # torch.compile the nets
     channels_last: bool = True
     threads: int = 0                 # CPU threads for torch; 0 keeps torch's default (tiny nets run best on 1)

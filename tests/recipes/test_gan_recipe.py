@@ -113,8 +113,43 @@ def test_compile_leaves_D_eager_where_a_penalty_needs_double_backward():
     from gankit.models import ToyDiscriminator, ToyGenerator
 
     # torch.compile supports no double backward: WGAN-GP and R1 differentiate D's gradient, so their D stays eager.
-    for train, gan, d_compiled in (({}, {}, True), ({}, {"r1": 1.0}, False), ({"loss": "wgan-gp"}, {}, False)):
+    for train, gan, d_compiled in (({}, {}, True), ({}, {"r1": 1.0}, False), ({"loss": "wgan-gp"}, {}, False),
+                                   ({}, {"r1": 1.0, "r1_every": 16}, True)):  # lazy R1: eager on its penalty steps
         recipe = GANRecipe(ToyGenerator(), ToyDiscriminator(), TrainConfig(compile=True, **train),
                            settings=GANSettings(**gan))
         settings = train | gan
         assert recipe.G_fwd is not recipe.G and (recipe.D_fwd is not recipe.D) == d_compiled, settings
+
+
+@pytest.mark.parametrize("gamma, every", [(0.2, 4), (1.0, 3)])
+def test_lazy_r1_weights_the_penalty_by_its_interval_on_every_nth_d_step_and_adds_nothing_between(gamma, every):
+    """gan.r1_every = N (StyleGAN2's lazy regularisation): D's gradient is that of L_D + N gamma/2 E||grad D(x)||^2
+    on steps 0, N, 2N, ... and that of L_D alone on the others, each computed here directly."""
+    from gankit.losses import d_loss
+    from gankit.models import ToyDiscriminator, ToyGenerator
+
+    torch.manual_seed(0)
+    recipe = GANRecipe(ToyGenerator(), ToyDiscriminator(), TrainConfig(lr_d=1e-12, lr_g=1e-12),
+                       settings=GANSettings(r1=gamma, r1_every=every))
+    x = sample_toy("ring8", 32, seed=0).x
+    for step in range(every + 1):
+        fake = torch.randn(32, 2)
+        recipe.d_step(x, fake, None, step % every == 0)
+        got = [p.grad.clone() for p in recipe.D.parameters()]
+        real = x.clone().requires_grad_(True)
+        logits = recipe.D(real)
+        loss = d_loss("nonsaturating", logits, recipe.D(fake))
+        if step % every == 0:
+            (grad_x,) = torch.autograd.grad(logits.sum(), real, create_graph=True)
+            loss = loss + every * gamma / 2 * grad_x.pow(2).sum(1).mean()
+        want = torch.autograd.grad(loss, list(recipe.D.parameters()))
+        assert all(torch.allclose(g, w, atol=1e-6) for g, w in zip(got, want)), step
+
+
+def test_lazy_r1_puts_the_penalty_on_steps_0_n_2n():
+    torch.manual_seed(0)
+    cfg = load_config("toy-ring", overrides=["gan.r1=0.5", "gan.r1_every=3", "model.width=16"])
+    recipe = GANRecipe.from_config(cfg, (2,), 0)
+    x = sample_toy("ring8", 64, seed=0).x
+    assert ["r1" in recipe.train_step(x, None, step) for step in range(7)] == [True, False, False, True, False,
+                                                                              False, True]

@@ -192,9 +192,12 @@ def sample_pictures(recipe: Sampler, grid_size: int, seed: int, device) -> dict[
 
 
 def autocast(enabled: bool, device: torch.device):
-    """bf16 autocast on CUDA when enabled (train.amp); a no-op context otherwise."""
+    """bf16 autocast when enabled (train.amp) on CUDA, or on a CPU with native bf16 (AVX-512 BF16 / AMX, as oneDNN
+    reports it; emulated bf16 would be slower than float32); a no-op context otherwise."""
     if enabled and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
+    if enabled and device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

@@ -44,6 +44,7 @@ PROBABILITY_LOSSES = ("minimax", "nonsaturating")
 class GANSettings:
     """The config's `gan:` section."""
     r1: float = 0.0                  # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data; 0 = off
+    r1_every: int = 1                # lazy R1 (StyleGAN2): the penalty on every N-th D step only, weighted N times
     ema: float = 0.0                 # decay of an exponential moving average of G; 0 = off
     label_smoothing: float = 0.0     # one-sided: real targets become 1 - label_smoothing
     acgan_weight: float = 1.0        # weight of the auxiliary classifier's losses (model.acgan)
@@ -121,10 +122,10 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
                               f"use gan.augment=none")
         # T of DiffAugment / ADA (gankit.augment): applied to everything D sees, reals and fakes, in both steps.
         self.augment = build_augment(s.augment, s.augment_policy, s.ada_target, s.ada_kimg).to(self.device)
-        # torch.compile does not support double backward: with WGAN-GP's penalty or R1, D stays eager (G compiles).
-        self.double_backward = t.loss == "wgan-gp" or s.r1 > 0
-        self.G_fwd = torch.compile(self.G) if t.compile else self.G
-        self.D_fwd = torch.compile(self.D) if t.compile and not self.double_backward else self.D
+        # torch.compile does not support double backward: with WGAN-GP's penalty or R1 on every step, D stays eager
+        # (G compiles); lazy R1's steps without the penalty go through the compiled D, its penalty steps the eager one.
+        self.double_backward = t.loss == "wgan-gp" or (s.r1 > 0 and s.r1_every == 1)
+        self._forwards(self.G, self.D)
         self.noise_share = (0, 1)  # (this process's rank, processes): set by distribute() for data parallelism
 
     @classmethod
@@ -138,6 +139,7 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
         super().validate(cfg)
         s = cfg.section("gan")
         check((s.r1 >= 0, f"gan.r1 must not be negative, got {s.r1}"),
+              (s.r1_every >= 1, f"gan.r1_every counts D steps: at least 1, got {s.r1_every}"),
               (0 < s.ada_target < 1, f"gan.ada_target is a value of E[sign(D(x))] in (0, 1), got {s.ada_target}"),
               (s.ada_kimg > 0, f"gan.ada_kimg must be positive, got {s.ada_kimg}"),
               (0 <= s.label_smoothing < 0.5, f"gan.label_smoothing must lie in [0, 0.5), got {s.label_smoothing}"),
@@ -178,10 +180,15 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
             # Every process holds the same RNG state, so each would cut and shift its rows alike: not one process's run.
             raise GankitError("gan.augment does not train on several processes yet (each process would draw the same "
                               "augmentation for its rows); train on one process, or set gan.augment=none")
-        G, D = wrap(self.G), wrap(self.D)
-        self.G_fwd = torch.compile(G) if self.train.compile else G
-        self.D_fwd = torch.compile(D) if self.train.compile and not self.double_backward else D
+        self._forwards(wrap(self.G), wrap(self.D))
         self.noise_share = (rank, size)  # every process draws the global batch's z and keeps its rows
+
+    def _forwards(self, G: nn.Module, D: nn.Module) -> None:
+        """The callables the steps run G and D through: the nets (or their DDP wrappers), compiled if train.compile."""
+        compile_ = self.train.compile
+        self.G_fwd = torch.compile(G) if compile_ else G
+        self.D_fwd = torch.compile(D) if compile_ and not self.double_backward else D
+        self.D_eager = D  # for the steps that differentiate D's output twice (lazy R1's penalty steps)
 
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
@@ -206,7 +213,8 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
         # DCGAN does the same), saving a forward pass of G; otherwise no graph is built at all.
         with autocast(self.train.amp, self.device), torch.set_grad_enabled(g_step_follows):
             fake = forward(self.G_fwd, z, y)
-        out = self.d_step(real, fake.detach(), y)
+        r1_due = self.gan.r1 > 0 and step % self.gan.r1_every == 0  # lazy R1 (gan.r1_every): on steps 0, N, 2N, ...
+        out = self.d_step(real, fake.detach(), y, r1_due)
         if g_step_follows:
             out |= self.g_step(fake, y)
         return out
@@ -218,15 +226,18 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
         rank, processes = self.noise_share
         return torch.randn(n * processes, self.z_dim, device=self.device)[rank * n:(rank + 1) * n]
 
-    def d_step(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        """(1) Update D: ascend log D(x) + log(1 - D(G(z))), i.e. descend the chosen loss's D objective."""
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
+               r1: bool = False) -> dict[str, torch.Tensor]:
+        """(1) Update D: ascend log D(x) + log(1 - D(G(z))), i.e. descend the chosen loss's D objective; with `r1`,
+        plus the R1 penalty (this step is one of lazy R1's, or R1 is on every step)."""
         t, s = self.train, self.gan
-        if s.r1:
+        D = self.D_eager if r1 else self.D_fwd
+        if r1:
             real = real.detach().requires_grad_(True)  # R1 differentiates D's output with respect to x
         with autocast(self.train.amp, self.device):
             # D judges T(x) and T(G(z)). R1 differentiates with respect to x through T, as StyleGAN2-ADA does.
-            real_logits, real_cls = split_logits(forward(self.D_fwd, self.augment(real), y))
-            fake_logits, fake_cls = split_logits(forward(self.D_fwd, self.augment(fake), y))
+            real_logits, real_cls = split_logits(forward(D, self.augment(real), y))
+            fake_logits, fake_cls = split_logits(forward(D, self.augment(fake), y))
         if isinstance(self.augment, AdaptiveAugment):  # ADA's overfitting signal r_t = E[sign(D(T(x)))]
             self.augment.observe(real_logits.detach())
         with autocast(self.train.amp, self.device):
@@ -234,7 +245,7 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
             if real_cls is not None:  # ACGAN: D also learns to name the class of real and of fake images
                 loss_d = loss_d + s.acgan_weight * (F.cross_entropy(real_cls.float(), y) +
                                                     F.cross_entropy(fake_cls.float(), y))
-        penalty, out = self.d_regularizers(real, fake, real_logits, y)
+        penalty, out = self.d_regularizers(real, fake, real_logits, y, r1)
         out["loss_d"] = update(self.optimizers["D"], loss_d + penalty)
         if isinstance(self.augment, AdaptiveAugment):
             out["ada_p"], out["ada_rt"] = self.augment.p.clone(), self.augment.rt.clone()
@@ -247,19 +258,20 @@ class GANRecipe(Recipe, Sampler, HasDiscriminator, Distributable):
         return out
 
     def d_regularizers(self, real: torch.Tensor, fake: torch.Tensor, real_logits: torch.Tensor,
-                       y: torch.Tensor | None) -> tuple[torch.Tensor | float, dict[str, torch.Tensor]]:
+                       y: torch.Tensor | None, r1: bool) -> tuple[torch.Tensor | float, dict[str, torch.Tensor]]:
         """The terms added to D's loss, and what to log of them:
         WGAN-GP's lambda_gp E[(||grad D(x_hat)|| - 1)^2] (Gulrajani et al. 2017) and R1's gamma/2 E||grad D(x)||^2
-        on real data (Mescheder et al. 2018)."""
+        on real data (Mescheder et al. 2018); lazily (gan.r1_every = N), N gamma/2 E||grad D(x)||^2 on every N-th
+        step, the same penalty on average (Karras et al. 2020, StyleGAN2 section 3.1)."""
         t, penalty, out = self.train, 0.0, {}
         if t.loss == "wgan-gp":
             gp = gradient_penalty(self.D_fwd, real, fake.float(), y)
             penalty = penalty + t.lambda_gp * gp
             out["gp"] = gp.detach()
-        if self.gan.r1:
-            r1 = r1_penalty(real_logits.float(), real)
-            penalty = penalty + self.gan.r1 / 2 * r1
-            out["r1"] = r1.detach()
+        if r1:
+            value = r1_penalty(real_logits.float(), real)
+            penalty = penalty + self.gan.r1_every * self.gan.r1 / 2 * value
+            out["r1"] = value.detach()
         return penalty, out
 
     def g_step(self, fake: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
