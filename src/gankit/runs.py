@@ -7,6 +7,7 @@
   RUN/tensorboard/       TensorBoard events
   RUN/checkpoints/       see gankit.checkpoint
   RUN/prior/             the learned inpainting prior, when `gankit prior RUN` made one (gankit.inpainting.prior)
+  RUN/prior-video/       the video prior, when `gankit prior RUN --video` made one
 """
 from __future__ import annotations
 
@@ -73,11 +74,11 @@ class Run:
         self.G = recipe.sampler.eval() if isinstance(recipe, Sampler) else None
         if isinstance(recipe, Translator) and recipe.domains is None:  # its domains' names, as training found them
             recipe.domains = self.classes
-        self.prior = None  # the learned inpainting prior E(masked image, mask) -> z, if `gankit prior` made one
-        if (self.path / "prior").is_dir() and self.G is not None:
+        self.prior = self.video_prior = None  # the learned inpainting priors, if `gankit prior [--video]` made them
+        if self.G is not None and ((self.path / "prior").is_dir() or (self.path / "prior-video").is_dir()):
             from gankit.inpainting.prior import load_prior
 
-            self.prior = load_prior(self)
+            self.prior, self.video_prior = load_prior(self), load_prior(self, video=True)
 
     def __repr__(self) -> str:
         c = self.config

@@ -7,10 +7,13 @@ from test_checkpoint import Crash, crash_at
 
 import gankit
 from gankit.data import load_dataset
+from gankit.data.sequences import holes
 from gankit.errors import GankitError
 from gankit.inpainting import inpaint, masks
-from gankit.inpainting.prior import PriorNet, held_out_loss, load_prior, train_prior
+from gankit.inpainting.prior import PriorNet, RecurrentPriorNet, held_out_loss, load_prior, train_prior
 from gankit.inpainting.search import _weighted_l1
+from gankit.inpainting.video import inpaint_video
+from gankit.latent.inversion import project_to_sphere
 from gankit.training.trainer import load_data
 
 STEPS = 300
@@ -101,3 +104,43 @@ def test_the_prior_survives_a_kill_at_any_moment_of_its_save(tiny_run, tmp_path,
         prior = gankit.load(path).prior  # loads, and is the old prior or the new one, whole
         expected = {2: old, 4: new}[prior.step]
         assert all(torch.equal(v, expected[k]) for k, v in prior.E.state_dict().items()), f"crash at change {n}"
+
+
+# -- the video prior -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def video_prior_run(tiny_run, tmp_path_factory):
+    """A copy of the tiny run with a video prior trained from scratch (no image prior to start from)."""
+    path = tmp_path_factory.mktemp("video-prior") / "gan"
+    shutil.copytree(tiny_run, path)
+    run = gankit.load(path)
+    torch.manual_seed(0)  # as train_prior starts it
+    before = held_out_loss(run, RecurrentPriorNet(1, 28, run.recipe.z_dim))
+    train_prior(run, steps=80, batch=16, lr=1e-3, progress=False, video=True)
+    return gankit.load(path), before
+
+
+def a_path(run, frames=12):
+    a, b = project_to_sphere(torch.randn(2, run.recipe.z_dim, generator=torch.Generator().manual_seed(3)))
+    t = torch.linspace(0, 1, frames)[:, None]
+    return run.sample(frames, z=project_to_sphere((1 - t) * a + t * b)), holes("moving", frames, 28, seed=1)
+
+
+@pytest.mark.slow
+def test_video_prior_training_lowers_its_loss_and_its_codes_beat_random_ones(video_prior_run):
+    run, before = video_prior_run
+    assert not run.video_prior.meta["from_image_prior"]
+    assert run.video_prior.meta["held_out_loss"] < 0.8 * before, (before, run.video_prior.meta["held_out_loss"])
+    frames, m = a_path(run)
+    predicted = inpaint_video(run, frames, m, method="prior", iters_next=0, originals=frames)
+    drawn = inpaint_video(run, frames, m, method="per-frame", iters=0, restarts=1, originals=frames)
+    assert predicted.iterations == [1] * len(frames)  # the forward pass counts one iteration per frame
+    assert predicted.hole_psnr.mean() > drawn.hole_psnr.mean() + 3, (predicted.hole_psnr, drawn.hole_psnr)
+    refined = inpaint_video(run, frames, m, method="prior", iters_next=3, originals=frames)
+    assert refined.iterations == [4] * len(frames)
+
+
+def test_video_inpainting_with_the_prior_refuses_a_run_without_a_video_prior(tiny_run):
+    frames = torch.zeros(4, 1, 28, 28)
+    with pytest.raises(GankitError, match=f"has no learned video prior; train one with `gankit prior {tiny_run} "
+                                          f"--video`$"):
+        inpaint_video(gankit.load(tiny_run), frames, masks.center(28), method="prior")

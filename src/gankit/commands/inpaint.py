@@ -27,7 +27,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--video", metavar="builtin[:SEED]|FOLDER",
                    help="inpaint a video instead: 'builtin' (a digit of the embedded set in smooth motion, "
                         "16 frames; SEED picks digit and motion, default 0) or a folder of frames in name order; "
-                        "--method yeh fills each frame alone, fast reuses codes; writes video.gif and video.json")
+                        "--method yeh fills each frame alone, fast reuses codes, prior starts every frame from the "
+                        "run's video prior (`gankit prior RUN --video`) and refines it --iters steps; writes "
+                        "video.gif and video.json")
     options.add_label(p)
     p.add_argument("--resize", action="store_true",
                    help="scale and crop images to the run's size and convert their channels, instead of refusing")
@@ -72,7 +74,7 @@ def run(args) -> None:
     loaded.require_image_generator("inpaint")
     if args.method == "prior":
         from gankit.inpainting.prior import require_prior
-        require_prior(loaded)
+        require_prior(loaded, video=args.video is not None)
     if args.video is not None:
         return run_video(args, loaded)
     if not args.images:
@@ -167,15 +169,12 @@ def run_video(args, loaded) -> None:
     if out.exists() and not out.is_dir():
         from gankit.errors import GankitError
         raise GankitError(f"{out} is a file; --out names a folder here")
-    if args.method == "prior":
-        from gankit.errors import GankitError
-        raise GankitError("--video with --method prior is not built yet (docs/inpainting.md, what is left); use "
-                          "--method fast or yeh")
     options.refuse_existing([out / "video.gif", out / "video.json"], args.force)
     frames, mask = video_frames(args, loaded)
-    method = {"yeh": "per-frame", "fast": "fast"}[args.method]
+    method = {"yeh": "per-frame", "fast": "fast", "prior": "prior"}[args.method]
+    steps = {"iters_next": args.iters} if method == "prior" else {}  # the prior: --iters refines every frame
     result = inpaint_video(loaded, frames, mask, method=method, iters=args.iters, restarts=args.restarts,
-                           seed=args.seed, label=args.label, originals=frames, progress=True)
+                           seed=args.seed, label=args.label, originals=frames, progress=True, **steps)
     out.mkdir(parents=True, exist_ok=True)
     masks = mask.expand(len(frames), 1, *frames.shape[-2:])
     save_gif(torch.cat([frames * masks, result.filled, frames], dim=-1), out / "video.gif", duration_ms=120,

@@ -15,7 +15,10 @@ def add_parser(subparsers) -> None:
                    help="Adam steps in all (default 2000); a prior trained fewer steps continues to this many")
     p.add_argument("--batch", type=options.bounded_int(1, 100_000), default=None,
                    help="codes drawn per step (default 64)")
-    p.add_argument("--lr", type=float, default=None, help="Adam's learning rate (default 1e-3)")
+    p.add_argument("--lr", type=float, default=None, help="Adam's learning rate (default 1e-3, with --video 3e-4)")
+    p.add_argument("--video", action="store_true",
+                   help="the grouped recurrent prior for video inpainting instead, into RUN/prior-video (it starts "
+                        "from the run's image prior when there is one; --batch counts frames, 8 per sequence)")
     options.add_seed(p, "of the codes and masks drawn")
     p.add_argument("--force", action="store_true", help="replace the run's prior, if it has one: start over")
     options.add_json(p)
@@ -32,24 +35,26 @@ def run(args) -> None:
     prior.check_run(loaded)
     if args.lr is not None and not args.lr > 0:
         raise GankitError(f"--lr must be positive, got {args.lr}")
-    previous = None if args.force else loaded.prior
+    previous = None if args.force else (loaded.video_prior if args.video else loaded.prior)
     settings = {"steps": args.steps or (previous.meta["steps"] if previous else prior.STEPS),
                 "batch": args.batch or (previous.meta["batch"] if previous else prior.BATCH),
-                "lr": args.lr or (previous.meta["lr"] if previous else prior.LR)}
+                "lr": args.lr or (previous.meta["lr"] if previous else prior.VIDEO_LR if args.video else prior.LR)}
     if previous is not None and previous.step >= settings["steps"]:
         raise GankitError(f"run {args.run} already has a prior trained {previous.step} steps; pass --steps N "
                           f"(more) to continue it or --force to start over")
     try:
-        trained = prior.train_prior(loaded, seed=args.seed, force=args.force, progress=not args.json, **settings)
+        trained = prior.train_prior(loaded, seed=args.seed, force=args.force, progress=not args.json,
+                                    video=args.video, **settings)
     except KeyboardInterrupt:
         from gankit.training import Interrupted
-        raise Interrupted(f"prior saved in {prior.prior_folder(args.run)}; continue with `gankit prior {args.run}`") \
+        again = f"gankit prior {args.run}{' --video' if args.video else ''}"
+        raise Interrupted(f"prior saved in {prior.prior_folder(args.run, args.video)}; continue with `{again}`") \
             from None
-    report = {"run": str(args.run), "prior": str(prior.prior_folder(args.run)), "step": trained.step,
+    report = {"run": str(args.run), "prior": str(prior.prior_folder(args.run, args.video)), "step": trained.step,
               "seconds": trained.meta["seconds"], "held_out_loss": trained.meta["held_out_loss"]}
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"prior trained {trained.step} steps ({trained.meta['seconds']:.0f} s); held-out loss "
-          f"{trained.meta['held_out_loss']:.4f}\n{report['prior']}/  (use it: gankit inpaint {args.run} ... "
-          f"--method prior)")
+          f"{trained.meta['held_out_loss']:.4f}\n{report['prior']}/  (use it: gankit inpaint {args.run} "
+          f"{'--video ... ' if args.video else '... '}--method prior)")

@@ -10,8 +10,13 @@ term keeps neighbouring fills close, inside the hole:
 
 with G(z_0) the previous group's last image (fixed). μ = `consistency`.
 
+"prior": the run's video prior (gankit.inpainting.prior.RecurrentPriorNet, `gankit prior RUN --video`) predicts
+every frame's code in one pass over the sequence, each from its frame and the code before (Lahiri, Jain & Biswas
+2019); then, with iters_next > 0, the groups are refined as "fast" does, each code starting at its prediction.
+
 Iterations are counted per frame: one Adam step on one frame's code(s) is one iteration (a step on a group of k frames
-is k), so "per-frame" uses T * iters and "fast" first_iters + (T - 1) * iters_next.
+is k), so "per-frame" uses T * iters and "fast" first_iters + (T - 1) * iters_next. The prior's forward pass counts
+one iteration per frame, so "prior" uses T * (1 + iters_next).
 """
 from __future__ import annotations
 
@@ -22,11 +27,12 @@ import torch
 
 from gankit.errors import GankitError
 from gankit.inpainting import masks as masklib
+from gankit.inpainting.prior import require_prior
 from gankit.inpainting.search import LAMBDA, _as_masks, _hole_psnr, descend, discriminator, fill_loss, inpaint
-from gankit.latent.codes import labels_for
+from gankit.latent.codes import decode, labels_for
 from gankit.recipes.base import evaluating, frozen
 
-METHODS = ("per-frame", "fast")
+METHODS = ("per-frame", "fast", "prior")
 GROUP = 4            # frames optimised together by "fast"
 CONSISTENCY = 0.1    # μ, the weight of the L1 between consecutive fills in the hole
 
@@ -64,7 +70,8 @@ def inpaint_video(run, frames: torch.Tensor, masks: torch.Tensor, method: str = 
 
     "per-frame": `iters` steps and `restarts` starts on every frame. "fast": frame 0 with `first_iters` (default
     `iters`) steps and `restarts` starts, then groups of `group` frames, `iters_next` steps each, from the previous
-    code, with the consistency term weighted `consistency`. originals: the true frames, for the hole PSNR."""
+    code, with the consistency term weighted `consistency`. "prior": the video prior's codes, then, as "fast",
+    `iters_next` steps per group from them (a run without a video prior is refused). originals: the true frames, for the hole PSNR."""
     if method not in METHODS:
         raise GankitError(f"unknown video inpainting method {method!r}; choose {' or '.join(METHODS)}")
     if group < 1 or iters_next < 0 or consistency < 0:
@@ -72,11 +79,15 @@ def inpaint_video(run, frames: torch.Tensor, masks: torch.Tensor, method: str = 
                           f"{iters_next}, {consistency}")
     frames = torch.as_tensor(frames).float().cpu()
     masks = _as_masks(masks, frames)
+    prior = require_prior(run, video=True) if method == "prior" else None
     settings = {"restarts": restarts, "seed": seed, "lam": lam, "lr": lr, "label": label, "progress": progress}
     clock = time.perf_counter()
     if method == "per-frame":
         result = inpaint(run, frames, masks, method="yeh", iters=iters, **settings)
         z, generated, steps = result.z, result.generated, [iters] * len(frames)
+    elif method == "prior":
+        z, generated = _from_prior(run, prior, frames, masks, iters_next, group, consistency, lam, lr, label)
+        steps = [1 + iters_next] * len(frames)
     else:
         first = iters if first_iters is None else first_iters
         result = inpaint(run, frames[:1], masks[:1], method="yeh", iters=first, **settings)
@@ -95,9 +106,26 @@ def inpaint_video(run, frames: torch.Tensor, masks: torch.Tensor, method: str = 
     return VideoInpainting(filled, generated, z, steps, seconds, psnr)
 
 
+def _from_prior(run, prior, frames, masks, iters_next, group, consistency, lam, lr, label):
+    """The video prior's codes for all frames, then each group refined from them (when iters_next > 0), the first
+    group's anchor its own first prediction."""
+    predicted = prior.predict(frames, masks).cpu()
+    if iters_next == 0:
+        return predicted, decode(run, predicted, label)
+    codes, images = [], [decode(run, predicted[:1], label)]
+    for start in range(0, len(frames), group):
+        part = slice(start, min(start + group, len(frames)))
+        z_part, g_part = _fit_group(run, frames[part], masks[part], predicted[part], images[-1][-1:], iters_next,
+                                    consistency, lam, lr, label)
+        codes.append(z_part)
+        images.append(g_part)
+    return torch.cat(codes), torch.cat(images[1:])
+
+
 def _fit_group(run, x, M, z_start, anchor, iters, consistency, lam, lr, label):
-    """Codes (k, d) for k consecutive frames, all starting at z_start, by Adam on the group's objective (module
-    docstring); anchor: G(z) of the frame before the group, held fixed. Returns the codes and their images (CPU)."""
+    """Codes (k, d) for k consecutive frames, starting at z_start (one code for all, or one per frame), by Adam on
+    the group's objective (module docstring); anchor: G(z) of the frame before the group, held fixed. Returns the
+    codes and their images (CPU)."""
     device, k = run.device, len(x)
     D = discriminator(run)
     x, M = x.to(device), M.to(device)
@@ -113,5 +141,5 @@ def _fit_group(run, x, M, z_start, anchor, iters, consistency, lam, lr, label):
 
     nets = [net for net in (run.G, D) if net is not None]
     with evaluating(*nets, grad=True), frozen(*nets):  # only z is optimised
-        z, _, g = descend(objective, z_start.to(device).repeat(k, 1), iters, lr)
+        z, _, g = descend(objective, z_start.to(device).repeat(k // len(z_start), 1), iters, lr)
     return z.cpu(), g.detach().cpu()
