@@ -32,7 +32,8 @@ class InpaintRequest(BaseModel):
     run: str = Field(max_length=MAX_NAME)
     index: int = Field(0, ge=0, le=MAX_INDEX, description="which held-out image (see /api/inpaint/images)")
     mask: str = Field(max_length=256 * 256, description="H*W characters, 1 known / 0 hole, row by row")
-    iters: int = Field(200, ge=1, le=MAX_INPAINT_ITERS)
+    iters: int = Field(200, ge=0, le=MAX_INPAINT_ITERS,
+                       description="Adam steps on z; 0 with a learned prior: its prediction alone")
     seed: int = Field(0, ge=0, le=MAX_SEED)
 
 
@@ -115,6 +116,7 @@ class InpaintImages(BaseModel):
     size: int
     held_out: bool
     real_source: str
+    prior: bool = Field(description="whether the run has a learned prior (`gankit prior RUN`): fills start from it")
 
 
 class Inpainted(BaseModel):
@@ -124,6 +126,8 @@ class Inpainted(BaseModel):
     psnr: float
     ssim: float
     iters: int
+    method: Literal["fast", "prior"] = Field(description="prior when the run has a learned prior, else fast")
+    milliseconds: float = Field(description="the server's time for this fill, PNGs included")
 
 
 class LabOpened(BaseModel):

@@ -2,7 +2,7 @@
 "use strict";
 const runSelect = document.getElementById("run"), canvas = document.getElementById("canvas");
 const ctx = canvas.getContext("2d"), indexInput = document.getElementById("index");
-let size = 28, count = 1, mask = [], picture = new Image(), painting = false;
+let size = 28, count = 1, mask = [], picture = new Image(), painting = false, prior = false;
 
 function redraw() {
   ctx.imageSmoothingEnabled = false;
@@ -18,7 +18,7 @@ async function load() {
   try {
     showError(null);
     const info = await (await api(`/api/inpaint/images?run=${encodeURIComponent(runSelect.value)}`)).json();
-    size = info.size; count = info.count;
+    size = info.size; count = info.count; prior = info.prior;
     indexInput.max = String(count - 1);
     document.getElementById("source").textContent = `Images: ${info.real_source}.`;
     const index = Math.min(Number(indexInput.value) || 0, count - 1);
@@ -41,23 +41,39 @@ function paint(event) {
   redraw();
 }
 
+let drawn = 0;  // counts the strokes: a fill for an older stroke is not shown over a newer one
+async function fill(steps) {
+  const stroke = drawn;
+  for (const iters of steps) {  // the same search stopped later and later: watch the hole fill
+    const result = await postJSON("/api/inpaint", {run: runSelect.value, index: Number(indexInput.value),
+                                                   mask: mask.join(""), iters, seed: 0});
+    if (stroke !== drawn) return;
+    await imageLoaded(document.getElementById("filled"), result.filled);
+    document.getElementById("generated").src = result.generated;
+    document.getElementById("filled-caption").textContent = (iters === 0 ? "the learned prior's guess"
+      : `filled after ${iters} iterations`) + `: PSNR ${result.psnr} dB, SSIM ${result.ssim}`;
+  }
+}
+
 canvas.onpointerdown = (event) => { painting = true; paint(event); };
 canvas.onpointermove = (event) => { if (painting) paint(event); };
-window.onpointerup = () => { painting = false; };
+window.onpointerup = async () => {
+  if (!painting) return;
+  painting = false;
+  drawn += 1;
+  if (!prior || mask.every((known) => known)) return;
+  try {  // with a learned prior the fill appears as the stroke ends: one forward pass, then a few refinements
+    showError(null);
+    await fill([0, 20]);
+  } catch (e) { showError(e); }
+};
 
 document.getElementById("fill").onclick = async () => {
   const button = document.getElementById("fill");
   button.disabled = true;
   try {
     showError(null);
-    for (const iters of [20, 60, 200]) {  // the same search stopped later and later: watch the hole fill
-      const result = await postJSON("/api/inpaint", {run: runSelect.value, index: Number(indexInput.value),
-                                                     mask: mask.join(""), iters, seed: 0});
-      await imageLoaded(document.getElementById("filled"), result.filled);
-      document.getElementById("generated").src = result.generated;
-      document.getElementById("filled-caption").textContent =
-        `filled after ${iters} iterations: PSNR ${result.psnr} dB, SSIM ${result.ssim}`;
-    }
+    await fill(prior ? [0, 20, 60, 200] : [20, 60, 200]);
   } catch (e) { showError(e); }
   button.disabled = false;
 };
