@@ -223,3 +223,30 @@ def test_the_semantic_classifier_can_be_a_users_file_and_a_wrong_one_is_refused_
         _cyclegan("cyclegan.semantic_weight=1", f"cyclegan.semantic_classifier={tmp_path}/bad.safetensors")
     with pytest.raises(GankitError, match="semantic_classifier=FILE"):
         _cyclegan("cyclegan.semantic_weight=1", "data.name=folder")
+
+
+@pytest.mark.slow
+def test_a_semantic_run_resumes_bit_identically_and_loads_without_training_its_classifiers(tmp_path,
+                                                                                            assert_same_weights):
+    from gankit.training import Trainer
+    cfg = tiny_config("cyclegan", "train.checkpoint_every=2", "cyclegan.semantic_weight=1")
+    straight = Trainer(cfg, tmp_path / "straight", progress=False, data=tiny_data("unpaired"))
+    straight.fit()
+    Trainer(cfg, tmp_path / "resumed", progress=False, data=tiny_data("unpaired")).fit(until_step=2)
+    resumed = Trainer(cfg, tmp_path / "resumed", resume=True, progress=False, data=tiny_data("unpaired"))
+    resumed.fit()
+    assert_same_weights(straight, resumed)
+    run = gankit.load(tmp_path / "resumed")
+    assert run.recipe.classifiers is not None and run.translate(tiny_data("unpaired").batch(torch.arange(2))[0]).shape \
+        == (2, 3, 16, 16)
+    assert not any(p.name.startswith("classifier") for p in (tmp_path / "resumed" / "checkpoints").rglob("*"))
+
+
+def test_the_semantic_preset_carries_the_cycada_authors_digit_settings():
+    """jhoffman/cycada_release, train_cycada.sh: --lambda_A 1 --lambda_B 1 --lambda_identity 0 --no_flip."""
+    from gankit.config import load_config
+    cfg = load_config("digits2colour-cyclegan-semantic")
+    c = cfg.cyclegan
+    assert (c.semantic_weight, c.semantic_classifier, c.lambda_cycle, c.lambda_identity) == (1, "", 1, 0)
+    plain = load_config("digits2colour-cyclegan")
+    assert cfg.model == plain.model and cfg.train == plain.train and cfg.data == plain.data
