@@ -11,7 +11,7 @@ reaches with its full budget.
 
     .venv/bin/gankit prior runs/bench-digits       # the learned prior, then against yeh at 1000 iterations:
     .venv/bin/python benchmarks/inpainting.py --run runs/bench-digits --methods yeh prior --iters 1000 \
-        --prior-iters 100 --seeds 0 1 2 --pictures docs/images/inpainting/prior/digits --json ...
+        --prior-iters 250 --images 30 --seeds 0 1 2 --json ...     # (--pictures DIR: the PNGs of the doc)
 
 Trains nothing. Held-out images: for digits, the embedded digits that are not in the run's class-balanced seeded
 subset (data.n), found by comparing pixels; for Fashion-MNIST, its official test split. --images of them, evenly
@@ -76,15 +76,15 @@ def cost_in_iterations(r, method: str, t: int | None) -> float | None:
     return t + 1 if method == "prior" else t
 
 
-def save_pictures(run, x, kind, m, results, folder, count: int = 3) -> None:
+def save_pictures(run, x, kind, m, results, folder) -> None:
     """Per mask, one PNG: a row per image of masked (hole gray) | prior, no step | prior | yeh | original."""
     from pathlib import Path
 
     from gankit.images import enlarge, grid, save_png
 
-    prediction = inpaint(run, x[:count], m, method="prior", iters=0, progress=False).filled
+    prediction = inpaint(run, x, m, method="prior", iters=0, progress=False).filled
     rows = [torch.stack([x[i] * m, prediction[i], results["prior"].filled[i], results["yeh"].filled[i], x[i]])
-            for i in range(count)]
+            for i in range(len(x))]
     Path(folder).mkdir(parents=True, exist_ok=True)
     save_png(grid(enlarge(torch.cat(rows), 3), nrow=5), Path(folder) / f"{kind}.png")
 
@@ -105,8 +105,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", help="save the figures here")
-    parser.add_argument("--pictures", metavar="DIR", help="with prior: one PNG per mask in DIR (seed 0's first "
-                        "3 images: masked | prior, no step | prior | yeh | original)")
+    parser.add_argument("--pictures", metavar="DIR", help="with prior: only inpaint 3 of the --images held-out "
+                        "images (the first, middle and last) with the first seed and write one PNG per mask into "
+                        "DIR (masked | prior, no step | prior | yeh | original), then stop")
     parser.add_argument("--save-images", metavar="DIR", help="only write the --images held-out digits as PNG "
                         "files into DIR (inputs for `gankit inpaint`), then stop")
     args = parser.parse_args()
@@ -123,6 +124,15 @@ def main() -> None:
         Path(args.save_images).mkdir(parents=True, exist_ok=True)
         for i, image in enumerate(to_uint8(x)):
             save_png(image.transpose(1, 2, 0), Path(args.save_images) / f"heldout-{i}.png")
+        return
+    if args.pictures:
+        shown = x[torch.linspace(0, len(x) - 1, 3).long()]
+        for kind in args.masks:
+            m = masks.make(kind, run.data_shape[-1], seed=args.seeds[0])
+            settings = {"restarts": args.restarts, "seed": args.seeds[0], "lr": args.lr, "progress": False}
+            results = {method: inpaint(run, shown, m, method=method, iters=budget(args, method), **settings)
+                       for method in ("yeh", "prior")}
+            save_pictures(run, shown, kind, m, results, args.pictures)
         return
     inpaint(run, x[:1], masks.center(run.data_shape[-1]), iters=2, progress=False)  # warm-up, left out of the timings
     rows, groups, equal_time = [], [], []
@@ -161,8 +171,6 @@ def main() -> None:
                                    "yeh_full_psnr": y.psnr_hole[-1].mean().item(),
                                    "yeh_full_ssim": y.ssim.mean().item(),
                                    "prior_forward_in_iters": p.seconds_start / y.seconds_per_iter})
-                if args.pictures and seed == args.seeds[0]:
-                    save_pictures(run, x, kind, m, results, args.pictures)
             print(f"{kind} seed {seed}: " + ", ".join(f"{method} {r.psnr_hole[-1].mean():.2f} dB at "
                   f"{budget(args, method)} iters" for method, r in results.items()) + " (hole)", flush=True)
 
