@@ -38,6 +38,9 @@ def test_bad_input_is_one_line_and_a_run_without_a_prior_is_refused(gan_run, tmp
     assert error_line(capsys) == (f"gankit: error: run {gan_run} has no learned prior; train one with "
                                   f"`gankit prior {gan_run}`")
     assert not (tmp_path / "o").exists()
+    assert main(["inpaint", str(gan_run), "--video", "builtin", "--method", "prior", "--out", str(tmp_path / "o")]) == 2
+    assert error_line(capsys) == (f"gankit: error: run {gan_run} has no learned video prior; train one with "
+                                  f"`gankit prior {gan_run} --video`")
     assert main(["prior", str(gan_run), "--lr", "-1"]) == 2
     assert "--lr must be positive" in error_line(capsys)
     assert main(["prior", str(tmp_path / "nowhere")]) == 2

@@ -20,8 +20,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--method", choices=("yeh", "fast", "prior"), default="yeh",
                    help="yeh: the paper's loss; fast: + structural loss and best-of-N starts; prior: from the run's "
                         "learned prior (`gankit prior RUN`), --iters 0 for its prediction alone (default yeh)")
-    p.add_argument("--iters", type=options.bounded_int(0, 100_000), default=500,
-                   help="Adam steps on z (default 500)")
+    p.add_argument("--iters", type=options.bounded_int(0, 100_000), default=None,
+                   help="Adam steps on z (default 500; with --video --method prior, steps per frame after the "
+                        "prediction, default 5)")
     p.add_argument("--restarts", type=options.bounded_int(1, 1000), default=4,
                    help="random starts per image, optimised together (default 4)")
     p.add_argument("--video", metavar="builtin[:SEED]|FOLDER",
@@ -72,6 +73,8 @@ def run(args) -> None:
     loaded = gankit.load(args.run, device=args.device)
     args.label = options.label(loaded, args.label)
     loaded.require_image_generator("inpaint")
+    if args.iters is None:
+        args.iters = 5 if args.video is not None and args.method == "prior" else 500
     if args.method == "prior":
         from gankit.inpainting.prior import require_prior
         require_prior(loaded, video=args.video is not None)
