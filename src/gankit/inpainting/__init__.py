@@ -1,5 +1,6 @@
 """Semantic inpainting with a trained generator: fill the holes of images by a search over z (Yeh et al. 2017),
-or faster with Lahiri et al.'s structural loss and best-of-N starts.
+or faster with Lahiri et al.'s structural loss and best-of-N starts, or from a learned prior E(masked image) -> z
+(gankit.inpainting.prior, trained by `gankit prior RUN`; method="prior").
 
     import gankit
     from gankit.inpainting import inpaint, masks
