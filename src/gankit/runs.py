@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -74,11 +75,24 @@ class Run:
         self.G = recipe.sampler.eval() if isinstance(recipe, Sampler) else None
         if isinstance(recipe, Translator) and recipe.domains is None:  # its domains' names, as training found them
             recipe.domains = self.classes
-        self.prior = self.video_prior = None  # the learned inpainting priors, if `gankit prior [--video]` made them
-        if self.G is not None and ((self.path / "prior").is_dir() or (self.path / "prior-video").is_dir()):
-            from gankit.inpainting.prior import load_prior
 
-            self.prior, self.video_prior = load_prior(self), load_prior(self, video=True)
+    @cached_property
+    def prior(self):
+        """The learned inpainting prior, if `gankit prior RUN` made one (else None). Loaded on first use, so a damaged
+        prior stops only what uses it (a one-line error there), never sampling or evaluation."""
+        return self._prior(video=False)
+
+    @cached_property
+    def video_prior(self):
+        """The video prior, if `gankit prior RUN --video` made one (else None); loaded on first use, like `prior`."""
+        return self._prior(video=True)
+
+    def _prior(self, video: bool):
+        if self.G is None:
+            return None
+        from gankit.inpainting.prior import load_prior
+
+        return load_prior(self, video=video)
 
     def __repr__(self) -> str:
         c = self.config

@@ -144,3 +144,17 @@ def test_video_inpainting_with_the_prior_refuses_a_run_without_a_video_prior(tin
     with pytest.raises(GankitError, match=f"has no learned video prior; train one with `gankit prior {tiny_run} "
                                           f"--video`$"):
         inpaint_video(gankit.load(tiny_run), frames, masks.center(28), method="prior")
+
+
+@pytest.mark.slow
+def test_a_damaged_prior_stops_only_what_uses_it(prior_run, tmp_path):
+    """The prior loads on first use: sampling a run whose prior file is truncated works, and inpainting with it is
+    a one-line error."""
+    path = tmp_path / "run"
+    shutil.copytree(prior_run.path, path)
+    weights = next((path / "prior").rglob("E.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:100])
+    run = gankit.load(path)
+    assert run.sample(4, seed=0).shape[0] == 4
+    with pytest.raises(GankitError):
+        run.inpaint(torch.zeros(1, 1, 28, 28), masks.make("center", 28), method="prior", iters=0, progress=False)
