@@ -3,7 +3,7 @@
   --n N        how many samples the command draws from the model (the default suits the command)
   --seed S     the seed of everything random the command does
   --out PATH   where the command writes; an existing file or run is replaced only with --force
-  --force      replace what --out names
+  --force      replace what the command would write (what --out names, or a run's prior)
   --json       print the figures as JSON instead of a table
   --device D   where the nets run: auto (a GPU if there is one), cpu, cuda or cuda:N
 """
@@ -46,7 +46,7 @@ def add_out(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def add_force(p: argparse.ArgumentParser, detail: str = "") -> None:
-    p.add_argument("--force", action="store_true", help="replace what --out names" + (f": {detail}" if detail else ""))
+    p.add_argument("--force", action="store_true", help="replace what the command writes" + (f": {detail}" if detail else ""))
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

@@ -20,7 +20,8 @@ def add_parser(subparsers) -> None:
                    help="the grouped recurrent prior for video inpainting instead, into RUN/prior-video (it starts "
                         "from the run's image prior when there is one; --batch counts frames, 8 per sequence)")
     options.add_seed(p, "of the codes and masks drawn")
-    p.add_argument("--force", action="store_true", help="replace the run's prior, if it has one: start over")
+    options.add_force(p, "the run's prior, if it has one (RUN/prior/, or RUN/prior-video/ with --video), trained "
+                         "again from the start")
     options.add_json(p)
     options.add_device(p)
     p.set_defaults(func=run)
