@@ -56,6 +56,21 @@ def _grads(net):
     return [p.grad.clone() for p in net.parameters()]
 
 
+def _one_step(*settings):
+    """One train_step (k = 1: a D step, then a G step) of a recipe with `settings`, and what a direct computation of
+    G's objective needs: a copy of G as it started, D as the G step met it (D steps first; G's step leaves it), the
+    batch, its domains and the target domains the step drew."""
+    import copy
+    recipe = _recipe("train.k=1", *settings)
+    G = copy.deepcopy(recipe.G)
+    x, c = tiny_data("domains").batch(torch.arange(6))
+    torch.manual_seed(1)
+    out = recipe.train_step(x, c, 0)
+    torch.manual_seed(1)
+    c_trg = c[torch.randperm(len(c))]
+    return recipe, out, G, copy.deepcopy(recipe.D), x, c, c_trg
+
+
 WEIGHTS = [(1.0, 10.0, 10.0), (2.5, 3.0, 0.5)]  # (lambda_cls, lambda_rec, lambda_gp): the paper's, and others
 
 
@@ -90,16 +105,8 @@ def test_G_descends_minus_D_src_plus_lambda_cls_target_cross_entropy_plus_lambda
         lambda_cls, lambda_rec, lambda_gp):
     """Choi et al. eq. 6: -D_src(G(x, c)) + lambda_cls E[-log D_cls(c | G(x, c))] + lambda_rec ||x - G(G(x, c), c')||_1,
     computed here from the starting G and the D it met (D has stepped first)."""
-    import copy
-    recipe = _recipe("train.k=1", f"stargan.lambda_cls={lambda_cls}", f"stargan.lambda_rec={lambda_rec}",
-                     f"train.lambda_gp={lambda_gp}")
-    G = copy.deepcopy(recipe.G)
-    x, c = tiny_data("domains").batch(torch.arange(6))
-    torch.manual_seed(1)
-    out = recipe.train_step(x, c, 0)
-    torch.manual_seed(1)
-    c_trg = c[torch.randperm(len(c))]
-    D = copy.deepcopy(recipe.D)  # D after its step: G's step comes second and leaves D as it is
+    recipe, out, G, D, x, c, c_trg = _one_step(f"stargan.lambda_cls={lambda_cls}", f"stargan.lambda_rec={lambda_rec}",
+                                               f"train.lambda_gp={lambda_gp}")
     fake = G(x, c_trg)
     fake_src, fake_cls = D(fake)
     rec = (G(fake, c) - x).abs().mean()
@@ -117,16 +124,9 @@ def test_G_descends_minus_D_src_plus_lambda_cls_target_cross_entropy_plus_lambda
 def test_G_adds_the_weight_times_the_frozen_classifiers_cross_entropy_against_its_reading_of_the_source(weight):
     """stargan.semantic_weight (CyCADA's eq. 4 for many domains): G's objective is eq. 6 + weight *
     CE(f(G(x, c)), argmax f(x)) with f the shipped digit-styles classifier, loaded afresh here; f stays as shipped."""
-    import copy
     from gankit.metrics.translation import domain_classifier
-    recipe = _recipe("train.k=1", f"stargan.semantic_weight={weight}")
-    G = copy.deepcopy(recipe.G)
-    x, c = tiny_data("domains").batch(torch.arange(6))
-    torch.manual_seed(1)
-    out = recipe.train_step(x, c, 0)
-    torch.manual_seed(1)
-    c_trg = c[torch.randperm(len(c))]
-    D, f = copy.deepcopy(recipe.D), domain_classifier("digit-styles").requires_grad_(False)
+    recipe, out, G, D, x, c, c_trg = _one_step(f"stargan.semantic_weight={weight}")
+    f = domain_classifier("digit-styles").requires_grad_(False)
     fake = G(x, c_trg)
     fake_src, fake_cls = D(fake)
     plain = (-fake_src.mean() + torch.nn.functional.cross_entropy(fake_cls, c_trg) +
