@@ -5,13 +5,17 @@ mean over seeds, and the gains of (b) and (c) over (a), paired by seed (the same
 
     nice -n 10 .venv/bin/python benchmarks/augmentation.py --data digits --labels-per-class 10 100 all --seeds 0 1 2
         [--gan-steps 1000] [--classifier-steps 1000] [--generated-per-class 100] [--real-fraction 0.5]
-        [--gan-preset digits-cdcgan] [--root DIR] [--set KEY=VALUE] [--gan-set KEY=VALUE] [--keep DIR] [--json F]
+        [--gan-preset digits-cdcgan | --gan-from RUN] [--truncation PSI] [--filter K] [--root DIR] [--set KEY=VALUE]
+        [--gan-set KEY=VALUE] [--keep DIR] [--json F]
     .venv/bin/python benchmarks/augmentation.py --merge a.json b.json     # one table of seeds run in parallel
 
 Seed s draws the labelled set (few_label_split: balanced, from the training split; `all`: the whole training split)
 and seeds the GAN, the generated images and the classifiers. The GAN is the preset's (digits-cdcgan: conditional
 DCGAN) trained by the real trainer on the labelled images alone; the classifier is the supervised baseline of
 benchmarks/few_labels.py (preset digits-supervised / fashion-supervised) with the same steps on every set.
+--truncation scales G's z (z ~ N(0, PSI^2 I)); --filter K draws K times the images wanted per class and keeps the
+ones the shipped classifier of the data set (`gankit eval`'s, trained on the real training split; never on the
+test split) is most confident belong to the class they were drawn for.
 docs/few-labels.md ("Augmentation and CAS") has the results.
 """
 from __future__ import annotations
@@ -26,9 +30,13 @@ from pathlib import Path
 import torch
 from scipy import stats
 
+import gankit
 from gankit.config import load_config
 from gankit.data.labels import few_label_split, train_test_split
-from gankit.lab.fewlabels import SETS, augmentation_sets, classifier_accuracy, generate_labelled, train_conditional_gan
+from gankit.lab.fewlabels import (SETS, augmentation_sets, classifier_accuracy, generate_labelled, keep_most_confident,
+                                  train_conditional_gan)
+from gankit.metrics.evaluate import default_features
+from gankit.metrics.features import load_extractor
 
 import record  # benchmarks/record.py
 
@@ -48,20 +56,30 @@ def one_seed(args, labels_per_class: int, seed: int, root: Path) -> list[dict]:
         labelled, test = train_test_split(args.data, root=args.root)
     start = time.perf_counter()
     folder = root / f"{labels_per_class or 'all'}-seed{seed}"
-    gan_cfg = load_config(args.gan_preset, overrides=common + [f"data.name={args.data}",
-                                                               f"train.steps={args.gan_steps}"] + args.gan_set)
-    gan = train_conditional_gan(gan_cfg, labelled, folder / "gan")
-    generated = generate_labelled(gan.sampler, labelled.classes, args.generated_per_class, gan.z_dim, seed=seed,
-                                  device=gan.device)
+    if args.gan_from:  # a conditional GAN trained before (e.g. an earlier run's --keep folder's gan/)
+        gan = gankit.load(args.gan_from).recipe
+    else:
+        gan_cfg = load_config(args.gan_preset, overrides=common + [f"data.name={args.data}",
+                                                                   f"train.steps={args.gan_steps}"] + args.gan_set)
+        gan = train_conditional_gan(gan_cfg, labelled, folder / "gan")
+    draws = args.generated_per_class * max(1, args.filter)
+    generated = generate_labelled(gan.sampler, labelled.classes, draws, gan.z_dim, seed=seed, device=gan.device,
+                                  truncation=args.truncation)
+    if args.filter > 1:
+        generated = keep_most_confident(generated, load_extractor(default_features(args.data)).module,
+                                        args.generated_per_class)
     gan_seconds = time.perf_counter() - start
     rows = []
     for name, train_set in augmentation_sets(labelled, generated, args.real_fraction).items():
+        if name not in args.sets:
+            continue
         start = time.perf_counter()
         cfg = load_config(CLASSIFIER_PRESETS[args.data],
                           overrides=common + [f"train.steps={args.classifier_steps}"] + args.set)
         accuracy = classifier_accuracy(cfg, train_set, test, folder / name.replace("+", "-"))
         rows.append({"labels_per_class": labels_per_class, "set": name, "seed": seed, "accuracy": accuracy,
-                     "generated_per_class": args.generated_per_class, "train_size": len(train_set),
+                     "generated_per_class": args.generated_per_class, "truncation": args.truncation,
+                     "filter": args.filter, "train_size": len(train_set),
                      "test_size": len(test), "gan_seconds": round(gan_seconds, 1),
                      "seconds": round(time.perf_counter() - start, 1)})
         print(json.dumps(rows[-1]), flush=True)
@@ -70,6 +88,8 @@ def one_seed(args, labels_per_class: int, seed: int, root: Path) -> list[dict]:
 
 def summary(values: list[float], sign: str = "") -> str:
     """mean ± std [95 % interval of the mean, Student's t], in points; sign "+" for gains."""
+    if not values:
+        return "-"
     mean = statistics.mean(values)
     if len(values) < 2:
         return f"{mean:{sign}.1f} (1 seed)"
@@ -80,9 +100,11 @@ def summary(values: list[float], sign: str = "") -> str:
 
 def table(rows: list[dict], args) -> str:
     columns = ("(a) real", "(b) real+generated", "(c) generated (CAS)", "(b) - (a)", "(c) - (a)")
-    lines = [f"{args.data}: conditional GAN {args.gan_preset}, {args.gan_steps} steps on the labelled images; "
+    gan = getattr(args, "gan_from", None) or f"{args.gan_preset}, {args.gan_steps} steps on the labelled images"
+    lines = [f"{args.data}: conditional GAN {gan}; "
              f"classifier {CLASSIFIER_PRESETS[args.data]}, {args.classifier_steps} steps; real fraction of (b) "
-             f"{args.real_fraction}",
+             f"{args.real_fraction}; truncation {getattr(args, 'truncation', 1.0)}, filter "
+             f"{getattr(args, 'filter', 0) or 'off'}",
              "accuracy % on the test split: mean ± std [95 % CI of the mean]; gains paired by seed, in points",
              f"{'labels/class':<13} {'gen/class':>9} {'seeds':>5} " + " ".join(f"{c:>28}" for c in columns)]
     for labels_per_class in sorted({r["labels_per_class"] for r in rows}, key=lambda n: n or float("inf")):
@@ -109,7 +131,16 @@ def main() -> None:
     parser.add_argument("--generated-per-class", type=int, default=100, help="images G draws per class (default 100)")
     parser.add_argument("--real-fraction", type=float, default=0.5,
                         help="(b): the share of the classifier's draws on real images (default 0.5)")
-    parser.add_argument("--gan-preset", default="digits-cdcgan", help="digits-cdcgan (default) or digits-acgan")
+    parser.add_argument("--gan-preset", default="digits-cdcgan",
+                        help="digits-cdcgan (default), digits-acgan or fashion-cdcgan-r1")
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS),
+                        help="the classifiers to train (default: all three)")
+    parser.add_argument("--gan-from", metavar="RUN", help="train no GAN: draw from this conditional GAN run (e.g. "
+                        "KEEP/all-seed0/gan of an earlier --keep)")
+    parser.add_argument("--truncation", type=float, default=1.0, help="z ~ N(0, PSI^2 I) for the generated images "
+                        "(default 1: no truncation)")
+    parser.add_argument("--filter", type=int, default=0, metavar="K", help="draw K x --generated-per-class images a "
+                        "class and keep the ones the shipped classifier is surest of (default 0: off)")
     parser.add_argument("--root", help="data.root (Fashion-MNIST's IDX files)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a config change for every classifier, e.g. model.width=32 (repeatable)")

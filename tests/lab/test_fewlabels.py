@@ -9,8 +9,8 @@ from gankit.config import load_config
 from gankit.data import Dataset
 from gankit.data.labels import few_label_split
 from gankit.errors import GankitError
-from gankit.lab.fewlabels import (augmentation_sets, classifier_accuracy, generate_labelled, mix, repeat_to,
-                              train_conditional_gan)
+from gankit.lab.fewlabels import (augmentation_sets, classifier_accuracy, generate_labelled, keep_most_confident, mix,
+                                  repeat_to, train_conditional_gan)
 from gankit.models import DCGANGenerator
 
 CLASSES = [str(c) for c in range(10)]
@@ -61,6 +61,45 @@ def test_a_conditional_DCGAN_draws_the_same_images_for_the_same_seed():
     G = DCGANGenerator(16, 28, 1, 8, num_classes=10)
     a, b, c = (generate_labelled(G, CLASSES, 2, 16, seed=s) for s in (0, 0, 1))
     assert a.shape == (1, 28, 28) and torch.equal(a.x, b.x) and not torch.equal(a.x, c.x)
+
+
+class ZPainter(nn.Module):
+    """A conditional 'G' whose image is its z: the picture shows the noise it was given."""
+    z_dim = 64
+
+    def forward(self, z, y):
+        return (z / 8).clamp(-1, 1).view(-1, 1, 8, 8)
+
+
+def test_truncation_scales_the_noise_and_must_be_positive():
+    full, half = (generate_labelled(ZPainter(), CLASSES, 50, 64, seed=0, truncation=t) for t in (1.0, 0.5))
+    spread = [(d.x.float() / 127.5 - 1).std().item() * 8 for d in (full, half)]  # the std of z itself
+    assert spread[0] == pytest.approx(1.0, abs=0.02) and spread[1] == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(GankitError, match="truncation scales z"):
+        generate_labelled(ZPainter(), CLASSES, 1, 64, seed=0, truncation=0)
+
+
+def judge_module(function):
+    class Judge(nn.Module):
+        def forward(self, x):
+            return function(x)
+    return Judge()
+
+
+def test_filtering_keeps_each_classes_images_the_classifier_is_surest_of():
+    data = distinct_images(200)  # 20 random images of each class
+    judge = lambda x: torch.stack([20 * x.mean((1, 2, 3)) * (c == 0) for c in range(10)], 1)  # class 0: brightness
+    kept = keep_most_confident(data, judge_module(judge), 5)
+    assert torch.bincount(kept.y, minlength=10).tolist() == [5] * 10
+    pairs = counts(data)
+    assert all(key in pairs for key in counts(kept))  # only images of the set, with the labels they were drawn for
+    brightness = data.x.float().mean((1, 2, 3))
+    zeros = (data.y == 0).nonzero().squeeze(1)
+    want = set(zeros[brightness[zeros].topk(5).indices].tolist())  # class 0: the 5 brightest of its 20
+    got = {i for i in zeros.tolist() if (data.x[i].numpy().tobytes(), 0) in counts(kept)}
+    assert got == want
+    with pytest.raises(GankitError, match="has 20 generated images; 21 wanted"):
+        keep_most_confident(data, judge_module(judge), 21)
 
 
 def test_mixing_keeps_every_real_image_with_its_label_drawn_equally_often():

@@ -197,6 +197,15 @@ def test_with_ssl_ema_the_classifier_is_the_moving_average_of_D():
     assert "D_ema" not in SSLRecipe.from_config(_config(), (1, 28, 28), 10).modules  # the dcgan presets: off
 
 
+def test_ssl_adam_eps_sets_both_players_adam_epsilon_and_must_be_positive():
+    recipe = SSLRecipe.from_config(_improved_gan_config("ssl.adam_eps=1e-4"), (1, 28, 28), 10)
+    assert [opt.param_groups[0]["eps"] for opt in recipe.optimizers.values()] == [1e-4, 1e-4]
+    default = SSLRecipe.from_config(_improved_gan_config(), (1, 28, 28), 10)
+    assert [opt.param_groups[0]["eps"] for opt in default.optimizers.values()] == [1e-8, 1e-8]
+    with pytest.raises(GankitError, match="ssl.adam_eps must be positive"):
+        SSLRecipe.validate(_improved_gan_config("ssl.adam_eps=0"))
+
+
 def test_the_improved_gan_arch_refuses_dropout_in_one_line():
     with pytest.raises(GankitError, match="Gaussian noise, not dropout"):
         SSLRecipe.validate(_improved_gan_config("ssl.dropout=0.5"))

@@ -45,18 +45,43 @@ def repeat_to(data: Dataset, n: int) -> Dataset:
 
 @torch.no_grad()
 def generate_labelled(G: nn.Module, classes: list[str], per_class: int, z_dim: int, *, seed: int,
-                      device: torch.device | str = "cpu") -> Dataset:
+                      device: torch.device | str = "cpu", truncation: float = 1.0) -> Dataset:
     """`per_class` images of each class from a conditional G(z, y), each labelled y, the class it was drawn for, as
-    uint8 like real data. z comes from its own seeded generator (the global RNG is untouched); G runs in eval mode, as
-    for sampling, and is left in the mode it was in."""
+    uint8 like real data. z comes from its own seeded generator (the global RNG is untouched), scaled by `truncation`
+    (z ~ N(0, truncation^2 I): below 1 trades variety for typical images, as BigGAN's truncation does); G runs in
+    eval mode, as for sampling, and is left in the mode it was in."""
+    if truncation <= 0:
+        raise GankitError(f"truncation scales z: it must be positive, got {truncation}")
     y = torch.arange(len(classes)).repeat_interleave(per_class)
-    z = torch.randn(len(y), z_dim, generator=torch.Generator().manual_seed(seed))
+    z = truncation * torch.randn(len(y), z_dim, generator=torch.Generator().manual_seed(seed))
     was_training = G.training
     G.eval()
     x = torch.cat([forward(G, z[i:i + GENERATE_BATCH].to(device), y[i:i + GENERATE_BATCH].to(device)).float().cpu()
                    for i in range(0, len(y), GENERATE_BATCH)])
     G.train(was_training)
     return Dataset(torch.from_numpy(to_uint8(x)), y, list(classes), "generated")
+
+
+@torch.no_grad()
+def keep_most_confident(generated: Dataset, classifier: nn.Module, per_class: int) -> Dataset:
+    """Of each class's generated images, the `per_class` that `classifier` (images in [-1, 1] -> class logits, e.g.
+    the shipped data-set classifier, trained on real images) gives the highest probability of the class they were
+    drawn for: rejection of the images whose class is in doubt (classifier filtering of generated data). Draw
+    several times per_class and keep per_class."""
+    was_training = classifier.training
+    classifier.eval()
+    x = generated.x.float() / 127.5 - 1
+    probs = torch.cat([classifier(x[i:i + GENERATE_BATCH]).softmax(1) for i in range(0, len(x), GENERATE_BATCH)])
+    classifier.train(was_training)
+    confidence = probs.gather(1, generated.y[:, None]).squeeze(1)
+    keep = []
+    for c in range(len(generated.classes)):
+        mine = (generated.y == c).nonzero().squeeze(1)
+        if len(mine) < per_class:
+            raise GankitError(f"class {generated.classes[c]} has {len(mine)} generated images; {per_class} wanted")
+        keep.append(mine[confidence[mine].topk(per_class).indices.sort().values])
+    keep = torch.cat(keep)
+    return Dataset(generated.x[keep], generated.y[keep], generated.classes, generated.name)
 
 
 def mix(real: Dataset, generated: Dataset, real_fraction: float | None = 0.5) -> Dataset:

@@ -240,14 +240,14 @@ def evaluating(*nets: nn.Module, grad: bool = False):
             net.train(mode)
 
 
-def adam(params, lr: float, betas: tuple[float, float], device=None) -> torch.optim.Optimizer:
+def adam(params, lr: float, betas: tuple[float, float], device=None, eps: float = 1e-8) -> torch.optim.Optimizer:
     """Adam as every family here uses it: fused (one kernel for all parameters) when a device is named where the
     build has it, PyTorch's default implementation otherwise."""
     fused = {"fused": True} if device is not None and torch.device(device).type in ("cuda", "cpu") else {}
-    return torch.optim.Adam(params, lr=lr, betas=betas, **fused)
+    return torch.optim.Adam(params, lr=lr, betas=betas, eps=eps, **fused)
 
 
-def adam_pair(train, g_params, d_params, device=None) -> dict[str, torch.optim.Optimizer]:
+def adam_pair(train, g_params, d_params, device=None, eps: float = 1e-8) -> dict[str, torch.optim.Optimizer]:
     """The two players' optimizers: Adam for G at train.lr_g and for D at train.lr_d, betas (beta1, beta2)."""
     betas = (train.beta1, train.beta2)
-    return {"G": adam(g_params, train.lr_g, betas, device), "D": adam(d_params, train.lr_d, betas, device)}
+    return {"G": adam(g_params, train.lr_g, betas, device, eps), "D": adam(d_params, train.lr_d, betas, device, eps)}

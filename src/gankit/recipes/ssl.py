@@ -61,6 +61,8 @@ class SSLSettings:
     classify_every: int = 0          # log the test accuracy every this many steps; 0 = off
     dropout: float = 0.0             # dropout after each of D's blocks (Salimans et al. 2016)
     ema: float = 0.0                 # decay of a moving average of D's weights, the classifier's; 0 = D itself
+    adam_eps: float = 1e-8           # Adam's epsilon for both players; openai/improved-gan's Adam adds 1e-8 under the
+    #                                  square root, sqrt(v + 1e-8), about eps 1e-4 in PyTorch's sqrt(v) + eps
 
 
 def real_probability(logits: torch.Tensor) -> torch.Tensor:
@@ -155,6 +157,7 @@ class SSLRecipe(Recipe, Sampler, Classifier):
               (s.unsupervised_weight >= 0, f"ssl.unsupervised_weight must not be negative, got {s.unsupervised_weight}"),
               (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"),
               (0 <= s.ema < 1, f"ssl.ema is a decay in [0, 1), got {s.ema}"),
+              (s.adam_eps > 0, f"ssl.adam_eps must be positive, got {s.adam_eps}"),
               (not (s.dropout and cfg.model.arch == "improved-gan-mlp"),
                "model.arch improved-gan-mlp regularises with Gaussian noise, not dropout: unset ssl.dropout"))
 
@@ -165,7 +168,7 @@ class SSLRecipe(Recipe, Sampler, Classifier):
 
     @cached_property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return adam_pair(self.train, self.G.parameters(), self.D.parameters())
+        return adam_pair(self.train, self.G.parameters(), self.D.parameters(), eps=self.ssl.adam_eps)
 
     @property
     def sampler(self) -> nn.Module:
