@@ -3,14 +3,16 @@ GAN's D fine-tuned on them. Prints test errors as Salimans et al. (2016) Table 1
 
     nice -n 10 .venv/bin/python benchmarks/few_labels.py --data digits --labels-per-class 10 --seeds 0 1 2
         [--steps 1000] [--gan-steps 1000] [--width 16] [--methods ssl supervised finetune] [--root DIR] [--set KEY=VALUE]
-        [--keep DIR] [--json results/few-labels.json]
+        [--arch dcgan | improved-gan-mlp] [--keep DIR] [--json results/few-labels.json]
     .venv/bin/python benchmarks/few_labels.py --merge a.json b.json     # one table of seeds run in parallel
 
 Every method is a preset trained by the real trainer (digits-ssl, digits-supervised; fine-tune: digits-ssl with
 train.recipe=gan, a plain GAN on the training split, then digits-finetune from its D), with the same network, steps,
 batch size, optimiser and dropout. Seed s draws the labelled set (balanced, from the training split)
 and initialises the nets; the test set is the data set's held-out split (digits: the 1000 digits the shipped feature
-classifier holds out; the others: their official test set). docs/few-labels.md has the results.
+classifier holds out; the others: their official test set). --arch improved-gan-mlp trains Salimans et al.'s own MNIST
+nets instead (presets digits-ssl-improved-gan / fashion-ssl-improved-gan; supervised: the same preset with
+ssl.unsupervised_weight=0; no fine-tune route). docs/few-labels.md has the results.
 """
 from __future__ import annotations
 
@@ -49,6 +51,10 @@ def one_seed(method: str, args, seed: int, root: Path) -> dict:
         # The GAN: the ssl preset's data (the training split), nets and optimiser, trained by the plain GAN recipe.
         train(f"{prefix}-ssl", gan, common + [f"train.steps={args.gan_steps}", "train.recipe=gan"])
         trainer = train(f"{prefix}-finetune", run, common + [f"train.steps={args.steps}", f"ssl.init_from={gan}"])
+    elif args.arch == "improved-gan-mlp":
+        weight = ["ssl.unsupervised_weight=0"] if method == "supervised" else []
+        trainer = train(f"{prefix}-ssl-improved-gan", run,
+                        common + [f"train.steps={args.steps}", "train.minutes=0"] + weight)
     else:
         trainer = train(f"{prefix}-{method}", run, common + [f"train.steps={args.steps}"])
     recipe = trainer.recipe
@@ -127,6 +133,8 @@ def main() -> None:
     parser.add_argument("--gan-steps", type=int, default=1000, help="fine-tune route: GAN steps first (default 1000)")
     parser.add_argument("--width", type=int, help="model.width of every net (default: the presets', 16)")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--arch", choices=("dcgan", "improved-gan-mlp"), default="dcgan",
+                        help="the presets' width-16 DCGAN D (default) or Salimans et al.'s MNIST MLP")
     parser.add_argument("--root", help="data.root (Fashion-MNIST's IDX files)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a config change for every method and the GAN, e.g. train.lr_d=1e-3 (repeatable)")
@@ -137,6 +145,8 @@ def main() -> None:
     parser.add_argument("--curve", metavar="PNG", help="with --merge of files with different --labels-per-class: "
                         "test accuracy against the number of labels, one line per method, drawn to PNG and printed")
     args = parser.parse_args()
+    if args.arch == "improved-gan-mlp" and "finetune" in args.methods and not args.merge:
+        parser.error("--arch improved-gan-mlp has no fine-tune route: pass --methods ssl supervised")
     if args.merge and args.curve:
         _, rows = record.load(args.merge)
         print(curve(rows, args.curve))
