@@ -68,6 +68,12 @@ def mean_std(values: list[float], fmt: str = ".1f") -> str:
     return f"{statistics.mean(values):{fmt}} ± {std:{fmt}}"
 
 
+def seconds(rows: list[dict]) -> str:
+    """The mean wall-clock seconds a seed, over the rows that recorded it."""
+    timed = [r["seconds"] for r in rows if r.get("seconds") is not None]
+    return f"{statistics.mean(timed):.0f}" if timed else "-"
+
+
 def table(rows: list[dict], args) -> str:
     lines = [f"{args.data}, {args.labels_per_class} labels per class, {len(args.seeds)} seed(s), {args.steps} steps"
              + (f" (fine-tune: GAN {args.gan_steps} steps first)" if "finetune" in args.methods else ""),
@@ -80,7 +86,7 @@ def table(rows: list[dict], args) -> str:
         per_10000 = [r["errors"] * 10000 / r["test_size"] for r in mine]
         lines.append(f"{method:<12} {mean_std(errors) + ' /' + str(mine[0]['test_size']):>16} "
                      f"{mean_std(per_10000, '.0f'):>16} {mean_std([100 * r['accuracy'] for r in mine]):>14} "
-                     f"{statistics.mean(r['seconds'] for r in mine):>11.0f}")
+                     f"{seconds(mine):>11}")
     accuracy = {(r["method"], r["seed"]): 100 * r["accuracy"] for r in rows}
     for method in ("ssl", "finetune"):  # the gain over the baseline, paired by seed (the same labelled set)
         seeds = [s for s in args.seeds if (method, s) in accuracy and ("supervised", s) in accuracy]
