@@ -70,8 +70,7 @@ def keep_most_confident(generated: Dataset, classifier: nn.Module, per_class: in
     several times per_class and keep per_class."""
     was_training = classifier.training
     classifier.eval()
-    x = generated.x.float() / 127.5 - 1
-    probs = torch.cat([classifier(x[i:i + GENERATE_BATCH]).softmax(1) for i in range(0, len(x), GENERATE_BATCH)])
+    probs = torch.cat([classifier(chunk.float() / 127.5 - 1).softmax(1) for chunk in generated.x.split(GENERATE_BATCH)])
     classifier.train(was_training)
     confidence = probs.gather(1, generated.y[:, None]).squeeze(1)
     keep = []
