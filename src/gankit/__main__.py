@@ -3,9 +3,18 @@ import os
 import sys
 
 from gankit.cli import main
-from gankit.training.distributed import launched
 
-if not launched():
+
+def torchrun_process() -> bool:
+    """gankit.training.distributed.launched(), without loading torch (a second) for every other command."""
+    if "WORLD_SIZE" not in os.environ:
+        return False
+    from gankit.training.distributed import launched
+
+    return launched()
+
+
+if not torchrun_process():
     sys.exit(main())
 
 # One of torchrun's processes. Its run has ended (files written and closed, the gloo group left together), so it ends

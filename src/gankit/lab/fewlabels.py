@@ -26,6 +26,7 @@ from gankit.images import to_uint8
 from gankit.models import DCGANGenerator
 from gankit.models.ssl import SSLDiscriminator
 from gankit.recipes import GANRecipe, SSLRecipe, forward
+from gankit.recipes.base import evaluating
 from gankit.runs import resolve_device
 from gankit.training import Trainer
 
@@ -43,7 +44,6 @@ def repeat_to(data: Dataset, n: int) -> Dataset:
     return Dataset(data.x.repeat(copies, *[1] * (data.x.dim() - 1)), y, data.classes, data.name)
 
 
-@torch.no_grad()
 def generate_labelled(G: nn.Module, classes: list[str], per_class: int, z_dim: int, *, seed: int,
                       device: torch.device | str = "cpu", truncation: float = 1.0) -> Dataset:
     """`per_class` images of each class from a conditional G(z, y), each labelled y, the class it was drawn for, as
@@ -54,24 +54,20 @@ def generate_labelled(G: nn.Module, classes: list[str], per_class: int, z_dim: i
         raise GankitError(f"truncation scales z: it must be positive, got {truncation}")
     y = torch.arange(len(classes)).repeat_interleave(per_class)
     z = truncation * torch.randn(len(y), z_dim, generator=torch.Generator().manual_seed(seed))
-    was_training = G.training
-    G.eval()
-    x = torch.cat([forward(G, z[i:i + GENERATE_BATCH].to(device), y[i:i + GENERATE_BATCH].to(device)).float().cpu()
-                   for i in range(0, len(y), GENERATE_BATCH)])
-    G.train(was_training)
+    with evaluating(G):
+        x = torch.cat([forward(G, z[i:i + GENERATE_BATCH].to(device), y[i:i + GENERATE_BATCH].to(device)).float().cpu()
+                       for i in range(0, len(y), GENERATE_BATCH)])
     return Dataset(torch.from_numpy(to_uint8(x)), y, list(classes), "generated")
 
 
-@torch.no_grad()
 def keep_most_confident(generated: Dataset, classifier: nn.Module, per_class: int) -> Dataset:
     """Of each class's generated images, the `per_class` that `classifier` (images in [-1, 1] -> class logits, e.g.
     the shipped data-set classifier, trained on real images) gives the highest probability of the class they were
     drawn for: rejection of the images whose class is in doubt (classifier filtering of generated data). Draw
     several times per_class and keep per_class."""
-    was_training = classifier.training
-    classifier.eval()
-    probs = torch.cat([classifier(chunk.float() / 127.5 - 1).softmax(1) for chunk in generated.x.split(GENERATE_BATCH)])
-    classifier.train(was_training)
+    with evaluating(classifier):
+        probs = torch.cat([classifier(chunk.float() / 127.5 - 1).softmax(1)
+                           for chunk in generated.x.split(GENERATE_BATCH)])
     confidence = probs.gather(1, generated.y[:, None]).squeeze(1)
     keep = []
     for c in range(len(generated.classes)):
