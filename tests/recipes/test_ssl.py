@@ -229,3 +229,75 @@ def test_an_interrupted_improved_gan_run_resumes_bit_identically(tmp_path, asser
     resumed = Trainer(cfg, tmp_path / "split", resume=True, progress=False)
     resumed.fit()
     assert_same_weights(whole, resumed)
+
+
+# -- three details of openai/improved-gan's MNIST script, each off by default ------------------------------------------
+def test_labelled_batches_permutations_sees_every_labelled_image_once_per_pass_and_repeats_on_resume():
+    recipe = SSLRecipe.from_config(_improved_gan_config("ssl.labelled_batches=permutations"), (1, 28, 28), 10)
+    n = len(recipe.labelled)  # 100 labels, batch 100: every step is all of them
+    assert n == 100 == recipe.train.batch_size
+    for step in range(3):
+        assert sorted(recipe.labelled_index(step).tolist()) == list(range(n))
+    assert not torch.equal(recipe.labelled_index(0), recipe.labelled_index(1))  # a new order each pass
+    torch.testing.assert_close(recipe.labelled_index(7), recipe.labelled_index(7))  # a function of the step alone
+    small = SSLRecipe.from_config(_improved_gan_config("ssl.labelled_batches=permutations", "train.batch_size=30"),
+                                  (1, 28, 28), 10)
+    drawn = torch.cat([small.labelled_index(step) for step in range(10)])  # 300 draws = 3 passes of the 100
+    assert torch.bincount(drawn, minlength=100).tolist() == [3] * 100
+    default = SSLRecipe.from_config(_improved_gan_config("train.batch_size=30"), (1, 28, 28), 10)
+    assert torch.bincount(torch.cat([default.labelled_index(s) for s in range(10)]), minlength=100).max() > 3
+
+
+def test_init_noise_draws_the_noise_in_the_data_dependent_init_and_shrinks_the_fixed_scales():
+    from gankit.models.ssl import ImprovedGANDiscriminator, weight_scale
+
+    x = torch.rand(500, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    quiet, noisy = ImprovedGANDiscriminator(), ImprovedGANDiscriminator()
+    noisy.load_state_dict(quiet.state_dict())
+    quiet.data_dependent_init(x)
+    noisy.data_dependent_init(x, noise=True)
+    for a, b in zip(quiet.layers[:-1], noisy.layers[:-1]):  # noise adds variance, so every hidden g comes out smaller
+        assert (weight_scale(b) < weight_scale(a)).float().mean() > 0.9
+
+
+def test_init_images_initialises_D_on_that_many_training_images_not_the_first_batch():
+    cfg = _improved_gan_config("ssl.init_images=500", "train.lr_d=1e-9", "train.lr_g=1e-9")
+    recipe = SSLRecipe.from_config(cfg, (1, 28, 28), 10)
+    real = torch.rand(100, 1, 28, 28) * 2 - 1
+    torch.manual_seed(3)
+    images = recipe.init_batch(real)
+    assert images.shape == (500, 1, 28, 28) and -1 <= images.min() and images.max() <= 1
+    torch.manual_seed(3)
+    recipe.train_step(real, None, 0)
+    with torch.no_grad():
+        first = recipe.D.layers[0]((images.flatten(1) + 1) / 2)
+    torch.testing.assert_close(first.var(0, unbiased=False), torch.ones(1000), atol=1e-3, rtol=0)
+    with pytest.raises(GankitError, match="ssl.init_images is 5000, and the training split holds"):
+        SSLRecipe.from_config(_improved_gan_config("ssl.init_images=5000"), (1, 28, 28), 10).init_batch(real)
+
+
+def test_g_batch_fresh_gives_G_a_second_unlabelled_batch_and_new_z():
+    seen = {}
+    for mode in ("same", "fresh"):
+        recipe = SSLRecipe.from_config(_improved_gan_config(f"ssl.g_batch={mode}"), (1, 28, 28), 10)
+        calls = []
+        d_step, g_step = recipe.d_step, recipe.g_step
+        recipe.d_step = lambda *a: calls.append(("d", a[2], a[3])) or d_step(*a)
+        recipe.g_step = lambda real, fake: calls.append(("g", real, fake.detach())) or g_step(real, fake)
+        real = torch.rand(100, 1, 28, 28) * 2 - 1
+        recipe.train_step(real, None, 0)
+        (_, d_real, d_fake), (_, g_real, g_fake) = calls
+        seen[mode] = (torch.equal(d_real, g_real), torch.equal(d_fake, g_fake))
+        if mode == "fresh":  # drawn from the training split: the digits' pixels, not the uniform noise handed in
+            assert g_real.shape == real.shape and (g_real == -1).float().mean() > 0.5
+    assert seen == {"same": (True, True), "fresh": (False, False)}
+
+
+def test_the_improved_gan_details_refuse_bad_values_in_one_line():
+    for override, message in (("ssl.labelled_batches=sorted", "ssl.labelled_batches must be one of random, "),
+                              ("ssl.g_batch=other", "ssl.g_batch must be one of same, fresh"),
+                              ("ssl.init_images=-1", "ssl.init_images must not be negative")):
+        with pytest.raises(GankitError, match=message):
+            SSLRecipe.validate(_improved_gan_config(override))
+    with pytest.raises(GankitError, match="data-dependent init of model.arch improved-gan-mlp"):
+        SSLRecipe.validate(load_config("digits-ssl", overrides=["ssl.init_noise=true"]))

@@ -98,12 +98,15 @@ class ImprovedGANDiscriminator(nn.Module):
         return self.layers[-1](self.noise[-1](h)), h
 
     @torch.no_grad()
-    def data_dependent_init(self, x: torch.Tensor) -> None:
+    def data_dependent_init(self, x: torch.Tensor, noise: bool = False) -> None:
         """Salimans & Kingma (2016, Section 3): layer by layer, set g and b so that the pre-activations on the batch x
-        have mean 0 and variance 1 per unit, g <- g / sigma, b <- (b - mu) / sigma. The noise is left out, so the
-        statistics are those of the net in eval mode (their code draws noise here)."""
+        have mean 0 and variance 1 per unit, g <- g / sigma, b <- (b - mu) / sigma. By default the noise is left out,
+        so the statistics are those of the net in eval mode; noise=True draws it, as their code's init pass does
+        (the hidden layers' g then come out smaller, and they stay fixed)."""
         h = (x.flatten(1) + 1) / 2
         for i, layer in enumerate(self.layers):
+            if noise:
+                h = h + self.noise[i].std * torch.randn_like(h)
             t = layer(h)
             mean, std = t.mean(0), t.std(0, unbiased=False).clamp_min(1e-8)
             weight_scale(layer).div_(std[:, None])

@@ -25,7 +25,8 @@ Two more routes share this recipe and network (its settings are the config's `ss
 
 model.arch picks the nets: "dcgan" (SSLDiscriminator, DCGAN's G) or "improved-gan-mlp", the paper's own MNIST nets
 (ImprovedGANDiscriminator, a weight-normalised MLP with Gaussian noise, data-dependently initialised on the first
-unlabelled batch; ImprovedGANGenerator). ssl.ema > 0 classifies with an exponential moving average of D's weights,
+unlabelled batch; ImprovedGANGenerator). ssl.labelled_batches, ssl.init_images, ssl.init_noise and ssl.g_batch switch on
+three more details of their code, one at a time (docs/few-labels.md measures each as a row). ssl.ema > 0 classifies with an exponential moving average of D's weights,
 as their code reads its test error from averaged weights.
 """
 from __future__ import annotations
@@ -50,6 +51,8 @@ from gankit.recipes.base import (Classifier, Recipe, Sampler, adam_pair, check, 
 from gankit.recipes.ema import ema_model
 
 ARCHS = ("dcgan", "improved-gan-mlp")
+LABELLED_BATCHES = ("random", "permutations")
+G_BATCHES = ("same", "fresh")
 TEST_BATCH = 1000  # test images classified at a time
 
 
@@ -63,6 +66,14 @@ class SSLSettings:
     ema: float = 0.0                 # decay of a moving average of D's weights, the classifier's; 0 = D itself
     adam_eps: float = 1e-8           # Adam's epsilon for both players; openai/improved-gan's Adam adds 1e-8 under the
     #                                  square root, sqrt(v + 1e-8), about eps 1e-4 in PyTorch's sqrt(v) + eps
+    # Three details of openai/improved-gan's train_mnist_feature_matching.py, each off by default (the measured preset):
+    labelled_batches: str = "random"  # "random": drawn with replacement; "permutations": consecutive slices of a stream
+    #                                  of permutations of the labelled set, theirs (100 labels, batch 100: all 100 a step)
+    init_images: int = 0             # improved-gan-mlp's data-dependent init on this many training images drawn at
+    #                                  random (theirs: 500); 0 = on the first unlabelled batch
+    init_noise: bool = False         # that init with the Gaussian noise on (theirs: their init pass is not deterministic)
+    g_batch: str = "same"            # G's step on "same": D's unlabelled batch and G's images; "fresh": a second
+    #                                  unlabelled batch and new z (theirs: trainx_unl2, and noise drawn anew per call)
 
 
 def real_probability(logits: torch.Tensor) -> torch.Tensor:
@@ -87,8 +98,9 @@ def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tens
 
 class SSLRecipe(Recipe, Sampler, Classifier):
     """Build it from your own nets, `SSLRecipe(G, D, labelled, test, train_config, device, settings=SSLSettings())`:
-    D maps images to (class logits (N, K), features (N, F)); labelled and test are Datasets with labels. Or from a
-    config, `SSLRecipe.from_config(...)`, which loads the labelled and test sets on first use."""
+    D maps images to (class logits (N, K), features (N, F)); labelled and test are Datasets with labels (and
+    unlabelled=, the training split, for ssl.init_images and ssl.g_batch fresh). Or from a config,
+    `SSLRecipe.from_config(...)`, which loads the labelled, test and training splits on first use."""
 
     name = "ssl"
     settings = SSLSettings
@@ -96,7 +108,7 @@ class SSLRecipe(Recipe, Sampler, Classifier):
 
     def __init__(self, G: nn.Module, D: nn.Module, labelled: Dataset | None = None, test: Dataset | None = None,
                  train: TrainConfig | None = None, device: torch.device | str = "cpu", z_dim: int | None = None,
-                 splits=None, settings: SSLSettings | None = None):
+                 splits=None, settings: SSLSettings | None = None, unlabelled: Dataset | None = None):
         self.train = train if train is not None else TrainConfig()
         self.ssl = settings if settings is not None else SSLSettings()
         self.device = torch.device(device)
@@ -105,9 +117,10 @@ class SSLRecipe(Recipe, Sampler, Classifier):
             raise GankitError("G has no attribute z_dim: pass z_dim= to SSLRecipe")
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.num_classes = 0  # the sampler is unconditional; the K classes are D's
-        self._splits = splits if labelled is None else (lambda: (labelled, test))
+        self._splits = splits if labelled is None else (lambda: (labelled, test, unlabelled))
         self._labelled: Dataset | None = None
         self._test: Dataset | None = None
+        self._unlabelled: Dataset | None = None
         self.init_from = self.ssl.init_from
         self.D_ema = ema_model(self.D, self.ssl.ema) if self.ssl.ema > 0 else None
 
@@ -142,10 +155,11 @@ class SSLRecipe(Recipe, Sampler, Classifier):
 
         def splits():
             from gankit.data.labels import few_label_split
-            _, labelled, test = few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download,
-                                                n=d.n, seed=cfg.train.seed, image_size=d.image_size,
-                                                channels=d.channels)
-            return labelled, test
+            train, labelled, test = few_label_split(d.name, d.labels_per_class, root=d.root, download=d.download,
+                                                    n=d.n, seed=cfg.train.seed, image_size=d.image_size,
+                                                    channels=d.channels)
+            needed = cfg.ssl.init_images or cfg.ssl.g_batch == "fresh"
+            return labelled, test, (Dataset(train.x, None, train.classes, train.name) if needed else None)
 
         return cls(G, D, train=cfg.train, device=device, splits=splits, settings=cfg.section("ssl"))
 
@@ -158,6 +172,12 @@ class SSLRecipe(Recipe, Sampler, Classifier):
               (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"),
               (0 <= s.ema < 1, f"ssl.ema is a decay in [0, 1), got {s.ema}"),
               (s.adam_eps > 0, f"ssl.adam_eps must be positive, got {s.adam_eps}"),
+              (s.labelled_batches in LABELLED_BATCHES,
+               f"ssl.labelled_batches must be one of {', '.join(LABELLED_BATCHES)}, got {s.labelled_batches}"),
+              (s.g_batch in G_BATCHES, f"ssl.g_batch must be one of {', '.join(G_BATCHES)}, got {s.g_batch}"),
+              (s.init_images >= 0, f"ssl.init_images must not be negative, got {s.init_images}"),
+              (not ((s.init_images or s.init_noise) and cfg.model.arch != "improved-gan-mlp"),
+               "ssl.init_images and ssl.init_noise set the data-dependent init of model.arch improved-gan-mlp"),
               (not (s.dropout and cfg.model.arch == "improved-gan-mlp"),
                "model.arch improved-gan-mlp regularises with Gaussian noise, not dropout: unset ssl.dropout"))
 
@@ -197,12 +217,32 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         self._load()
         return self._test
 
+    @property
+    def unlabelled(self) -> Dataset:
+        self._load()
+        if self._unlabelled is None:
+            raise GankitError("ssl.init_images and ssl.g_batch fresh draw from the training split: pass unlabelled=")
+        return self._unlabelled
+
     def _load(self) -> None:
         if self._labelled is None:
             if self._splits is None:
                 raise GankitError("this SSLRecipe was built without labelled data: pass labelled= and test=")
-            labelled, test = self._splits()
+            labelled, test, unlabelled = self._splits()
             self._labelled, self._test = labelled.to(self.device), test.to(self.device)
+            self._unlabelled = unlabelled.to(self.device) if unlabelled is not None else None
+
+    def labelled_index(self, step: int) -> torch.Tensor:
+        """The labelled batch's indices at this step. "random": drawn with replacement from torch's global RNG (the
+        checkpoint holds its state). "permutations": positions step*B .. step*B+B-1 of an endless stream of
+        permutations of the labelled set, each seeded from (train.seed, its number), so a resumed run draws the same."""
+        n, size = len(self.labelled), self.train.batch_size
+        if self.ssl.labelled_batches == "random":
+            return torch.randint(n, (size,), device=self.device)
+        positions = torch.arange(step * size, (step + 1) * size)
+        perms = {k: torch.randperm(n, generator=torch.Generator().manual_seed(self.train.seed * 1_000_003 + k))
+                 for k in (positions // n).unique().tolist()}
+        return torch.stack([perms[p // n][p % n] for p in positions.tolist()]).to(self.device)
 
     # -- one step -----------------------------------------------------------------------------------------------------
     def train_step(self, real: torch.Tensor, y: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
@@ -210,18 +250,21 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         unlabelled batch, is never read."""
         if step == 0 and self.init_from:
             load_gan_trunk(self.D, self.init_from)
+        s = self.ssl
         if step == 0 and isinstance(self.D, ImprovedGANDiscriminator):
-            self.D.data_dependent_init(real)
-        t, s = self.train, self.ssl
-        index = torch.randint(len(self.labelled), (t.batch_size,), device=self.device)
-        x_labelled, y_labelled = self.labelled.batch(index)
+            self.D.data_dependent_init(self.init_batch(real), noise=s.init_noise)
+        x_labelled, y_labelled = self.labelled.batch(self.labelled_index(step))
         if not s.unsupervised_weight:  # the supervised baseline: D alone, on the labelled batch alone
             out = self.d_step(x_labelled, y_labelled, None, None)
         else:
-            z = torch.randn(real.shape[0], self.z_dim, device=self.device)
-            fake = self.G(z)
+            fresh = s.g_batch == "fresh"
+            with torch.no_grad() if fresh else contextlib.nullcontext():
+                fake = self.G(torch.randn(real.shape[0], self.z_dim, device=self.device))
             with self.weights_once():
                 out = self.d_step(x_labelled, y_labelled, real, fake.detach())
+            if fresh:
+                real, _ = self.unlabelled.batch(torch.randint(len(self.unlabelled), (real.shape[0],), device=self.device))
+                fake = self.G(torch.randn(real.shape[0], self.z_dim, device=self.device))
             with self.weights_once():
                 out |= self.g_step(real, fake)
         if self.D_ema is not None:
@@ -229,6 +272,15 @@ class SSLRecipe(Recipe, Sampler, Classifier):
         if s.classify_every and (step + 1) % s.classify_every == 0:
             out["test_accuracy"] = torch.tensor(self.accuracy(self.test))
         return out
+
+    def init_batch(self, real: torch.Tensor) -> torch.Tensor:
+        """The images of the data-dependent init: the first unlabelled batch, or ssl.init_images drawn at random."""
+        if not self.ssl.init_images:
+            return real
+        n = self.ssl.init_images
+        if n > len(self.unlabelled):
+            raise GankitError(f"ssl.init_images is {n}, and the training split holds {len(self.unlabelled)} images")
+        return self.unlabelled.batch(torch.randperm(len(self.unlabelled), device=self.device)[:n])[0]
 
     def weights_once(self):
         """The weight-normalised D's weights computed once per phase, not once per forward pass (it has three)."""
