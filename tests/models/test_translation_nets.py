@@ -1,6 +1,7 @@
 """The translation nets: U-Net, PatchGAN, ResNet-block generator, StarGAN's G and D."""
 import pytest
 import torch
+from torch import nn
 
 from gankit.errors import GankitError
 from gankit.models.translation import (PatchGANDiscriminator, ResNetGenerator, StarGANDiscriminator,
@@ -88,3 +89,23 @@ def test_stargan_starts_from_pytorch_s_init_and_the_others_from_n_0_0_02():
         fan_in = conv.weight[0].numel()
         expected = 0.02 if name in ("patchgan", "resnet") else (3 * fan_in) ** -0.5
         assert conv.weight.std().item() == pytest.approx(expected, rel=0.1), name
+
+
+def test_the_full_resolution_resnet_has_no_strides_and_each_output_pixel_sees_only_its_neighbourhood():
+    from gankit.recipes.translation import build_generator
+
+    net = build_generator("resnet-fullres", 1, 3, 28, 8, 2, norm="batch").eval()  # batch norm in eval mode is local
+    assert all(m.stride == (1, 1) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)))
+    x = torch.rand(1, 1, 28, 28) * 2 - 1
+    y = x.clone()
+    y[..., 0, 0] = -x[..., 0, 0]
+    with torch.no_grad():
+        change = (net(x) - net(y)).abs().amax(1)[0]
+    assert net(x).shape == (1, 3, 28, 28)
+    reach = 3 + 2 * 2 + 3  # 7x7 in, two 3x3 convs a block, 7x7 out
+    assert change[:reach + 1, :reach + 1].max() > 0 and change[reach + 1:].max() == 0 and change[:, reach + 1:].max() == 0
+    standard = build_generator("resnet", 1, 3, 28, 8, 2, norm="batch").eval()  # its 7x7 bottleneck sees far
+    y = x.clone()
+    y[..., 14, 14] = -x[..., 14, 14]
+    with torch.no_grad():
+        assert (standard(x) - standard(y)).abs()[..., 0, 0].max() > 0  # 14 px away: beyond the full-res net's 10

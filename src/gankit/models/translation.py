@@ -170,20 +170,26 @@ class ResidualBlock(nn.Module):
 
 
 class ResNetGenerator(nn.Module):
-    """c7s1-w, d2w, d4w, R4w x blocks, u2w, uw, c7s1-out (Zhu et al. 7.2; 6 blocks at 128 px, 9 at 256)."""
+    """c7s1-w, d2w, d4w, R4w x blocks, u2w, uw, c7s1-out (Zhu et al. 7.2; 6 blocks at 128 px, 9 at 256).
+
+    downsamplings=0 drops the two stride-2 layers and their up-sampling twins: c7s1-w, Rw x blocks, c7s1-out, every block
+    at the image's own resolution, as PixelDA's generator (Bousmalis et al. 2017, tensorflow/models
+    pixel_domain_adaptation: stride 1 throughout) for digits -> colour digits. With no bottleneck the output stays
+    aligned with the input stroke for stroke."""
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 64, blocks: int = 6,
-                 norm: str = "instance"):
+                 norm: str = "instance", downsamplings: int = 2):
         super().__init__()
         bias = norm != "batch"
+        self.multiple = 2 ** downsamplings
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, width, 7, bias=bias),
                                    norm_layer(norm, width), nn.ReLU()]
         c = width
-        for _ in range(2):
+        for _ in range(downsamplings):
             layers += [nn.Conv2d(c, 2 * c, 3, 2, 1, bias=bias), norm_layer(norm, 2 * c), nn.ReLU()]
             c *= 2
         layers += [ResidualBlock(c, norm) for _ in range(blocks)]
-        for _ in range(2):
+        for _ in range(downsamplings):
             layers += [nn.ConvTranspose2d(c, c // 2, 3, 2, 1, output_padding=1, bias=bias), norm_layer(norm, c // 2),
                        nn.ReLU()]
             c //= 2
@@ -192,7 +198,7 @@ class ResNetGenerator(nn.Module):
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, (h, w) = _pad_to(x, 4)
+        x, (h, w) = _pad_to(x, self.multiple)
         return self.net(x)[..., :h, :w]
 
 

@@ -12,7 +12,9 @@ from gankit.models.translation import MIN_SIZE, ResNetGenerator, UNetGenerator
 from gankit.recipes import base
 from gankit.recipes.base import Recipe, Translator
 
-GENERATORS = ("unet", "resnet")  # model.arch of pix2pix and CycleGAN: the authors' code offers both for either
+# model.arch of pix2pix and CycleGAN: the authors' code offers unet and resnet for either; resnet-fullres is the resnet
+# without its down- and up-sampling, every residual block at full resolution (PixelDA's generator)
+GENERATORS = ("unet", "resnet", "resnet-fullres")
 BATCH = 256  # images translated at a time
 
 
@@ -28,11 +30,12 @@ def build_generator(arch: str, in_channels: int, out_channels: int, image_size: 
                     norm: str) -> nn.Module:
     if arch == "unet":
         return UNetGenerator(in_channels, out_channels, image_size, width, norm)
-    if arch == "resnet":
+    if arch in ("resnet", "resnet-fullres"):
         if image_size < MIN_SIZE:
             raise GankitError(f"the ResNet generator needs images of at least {MIN_SIZE} px, got {image_size}")
-        return ResNetGenerator(in_channels, out_channels, width, blocks, norm)
-    raise GankitError(f"model.arch {arch} is not a translation generator; choose {' or '.join(GENERATORS)}")
+        return ResNetGenerator(in_channels, out_channels, width, blocks, norm,
+                               downsamplings=2 if arch == "resnet" else 0)
+    raise GankitError(f"model.arch {arch} is not a translation generator; choose {', '.join(GENERATORS)}")
 
 
 class TranslationRecipe(Recipe, Translator):
