@@ -143,3 +143,12 @@ def test_G_adds_the_weight_times_the_frozen_classifiers_cross_entropy_against_it
     shipped = f.state_dict()
     assert not recipe.classifier.training and not any(p.requires_grad for p in recipe.classifier.parameters())
     assert all(torch.equal(v, shipped[k]) for k, v in recipe.classifier.state_dict().items())
+
+
+def test_model_arch_stargan_fullres_builds_G_without_strides_and_translates_at_the_inputs_size():
+    recipe = _recipe("model.arch=stargan-fullres")
+    convs = [m for m in recipe.G.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    assert convs and all(m.stride == (1, 1) for m in convs)
+    assert any(m.stride == (2, 2) for m in _recipe().G.modules() if isinstance(m, torch.nn.Conv2d))  # the paper's G
+    x = torch.rand(2, 3, 15, 15) * 2 - 1  # no padding to a multiple of 4 is needed
+    assert recipe.G(x, torch.tensor([0, 2])).shape == (2, 3, 15, 15)

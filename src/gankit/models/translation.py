@@ -205,19 +205,20 @@ class ResNetGenerator(nn.Module):
 # -- StarGAN ---------------------------------------------------------------------------------------------------------
 class StarGANGenerator(nn.Module):
     """G(x, c): the target domain c as a one-hot map tiled over the image and concatenated to it (Choi et al. 3.1);
-    then down-sampling, residual blocks and up-sampling with instance norm (Table 4)."""
+    then down-sampling, residual blocks and up-sampling with instance norm (Table 4). downsamplings=0 keeps every
+    block at the image's resolution, as ResNetGenerator's (model.arch stargan-fullres)."""
 
-    def __init__(self, channels: int, num_domains: int, width: int = 64, blocks: int = 6):
+    def __init__(self, channels: int, num_domains: int, width: int = 64, blocks: int = 6, downsamplings: int = 2):
         super().__init__()
-        self.num_domains = num_domains
+        self.num_domains, self.multiple = num_domains, 2 ** downsamplings
         layers: list[nn.Module] = [nn.Conv2d(channels + num_domains, width, 7, 1, 3, bias=False),
                                    norm_layer("instance", width), nn.ReLU()]
         c = width
-        for _ in range(2):
+        for _ in range(downsamplings):
             layers += [nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), norm_layer("instance", 2 * c), nn.ReLU()]
             c *= 2
         layers += [ResidualBlock(c, "instance") for _ in range(blocks)]
-        for _ in range(2):
+        for _ in range(downsamplings):
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), norm_layer("instance", c // 2), nn.ReLU()]
             c //= 2
         layers += [nn.Conv2d(c, channels, 7, 1, 3, bias=False), nn.Tanh()]
@@ -225,7 +226,7 @@ class StarGANGenerator(nn.Module):
         # PyTorch's default init: the StarGAN authors' code sets none (pix2pix's and CycleGAN's use N(0, 0.02))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        x, (h, w) = _pad_to(x, 4)
+        x, (h, w) = _pad_to(x, self.multiple)
         code = F.one_hot(c, self.num_domains).to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[-2:])
         return self.net(torch.cat([x, code], dim=1))[..., :h, :w]
 

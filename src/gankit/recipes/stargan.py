@@ -59,7 +59,7 @@ class StarGANRecipe(TranslationRecipe):
     name = "stargan"
     data_kind = "domains"
     settings = StarGANSettings
-    archs = ("stargan",)
+    archs = ("stargan", "stargan-fullres")  # stargan-fullres: G without down- and up-sampling (PixelDA's, as resnet-fullres)
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu", domains: list[str] | None = None, channels: int = 3,
@@ -84,7 +84,7 @@ class StarGANRecipe(TranslationRecipe):
                               "data.name digit-styles)")
         c, h, w = data_shape
         m = cfg.model
-        G = StarGANGenerator(c, num_classes, m.width, m.blocks)
+        G = StarGANGenerator(c, num_classes, m.width, m.blocks, downsamplings=0 if m.arch == "stargan-fullres" else 2)
         D = StarGANDiscriminator(c, num_classes, max(h, w), m.width)
         s = cfg.section("stargan")
         return cls(G, D, cfg.train, device, None, c, s, semantic_classifier(cfg) if s.semantic_weight > 0 else None)
