@@ -6,6 +6,8 @@ was taught to satisfy.
   judges   trains the two judges once (digits: the 4000 train-split digits; colour digits: the same digits over two
            renderings of train-split photo patches, another stream of patches than the shipped classifier's), seed 1,
            and reports their accuracy on the test split (500 images of each domain, never seen by either).
+           --data digit-styles: the StarGAN judge instead, the 4000 train-split digits in each of the five styles
+           (another stream of colours and patches than the data set's), read on the 1000 test images.
   score    per run: gankit eval's figures (shipped classifiers: label preservation and FID in the target domain, both
            ways) plus the judges' label preservation, at the last checkpoint or (--curve) at every checkpoint kept;
            one JSON per run.
@@ -31,7 +33,7 @@ from torch import nn
 import gankit
 from gankit.checkpoint import load_weights
 from gankit.data.dataset import to_unit_range
-from gankit.data.translation import colour_digits, digit_split, load_translation
+from gankit.data.translation import DIGIT_STYLES, colour_digits, digit_split, load_translation, styled_digits
 from gankit.files import write_text
 from gankit.metrics.translation import evaluate_translation_run, label_preservation
 
@@ -66,6 +68,9 @@ def judge_data(domain: str):
     x, y = digit_split("train")
     if domain == "digits":
         return x, y
+    if domain == "digit-styles":
+        rng = np.random.default_rng([JUDGE_SEED, 0, 11])
+        return torch.cat([styled_digits(x, style, "train", rng) for style in DIGIT_STYLES]), y.repeat(len(DIGIT_STYLES))
     rng = np.random.default_rng([JUDGE_SEED, 0, 7])  # a patch stream of its own
     return torch.cat([colour_digits(x, "train", rng) for _ in range(2)]), torch.cat([y, y])
 
@@ -102,6 +107,8 @@ def test_images(seed: int = 0):
 def judges(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.data == "digit-styles":
+        return styles_judge(args, out)
     test = test_images()
     report = {}
     for domain in ("digits", "colour-digits"):
@@ -115,6 +122,40 @@ def judges(args) -> None:
         print(f"{domain} judge: {acc:.1%} on the 500 test images ({report[domain]['train_seconds']:.0f} s)",
               flush=True)
     write_text(out / "judges.json", json.dumps(report, indent=2) + "\n")
+
+
+def styles_test_images(seed: int = 0):
+    d = load_translation("digit-styles", "test", image_size=28, seed=seed)
+    return to_unit_range(d.a), d.a_labels, d.a_domain
+
+
+def styles_judge(args, out: Path) -> None:
+    start = time.perf_counter()
+    judge = train_judge("digit-styles", args.epochs)
+    x, y, domain = styles_test_images()
+    report = {"held_out_accuracy": label_preservation(x, y, judge),
+              "per_style": {s: label_preservation(x[domain == d], y[domain == d], judge)
+                            for d, s in enumerate(DIGIT_STYLES)},
+              "train_seconds": time.perf_counter() - start, "epochs": args.epochs, "seed": JUDGE_SEED,
+              "arch": Judge.__doc__.split(":")[1].strip()}
+    save_file(judge.state_dict(), str(out / "styles-judge.safetensors"))
+    write_text(out / "styles-judge.json", json.dumps(report, indent=2) + "\n")
+    print(f"styles judge: {report['held_out_accuracy']:.1%} on the {len(x)} test images "
+          f"({report['train_seconds']:.0f} s)", flush=True)
+
+
+def styles_figures(run, judge: Judge, test) -> dict:
+    """gankit eval's figures and the styles judge's label preservation per target style, and their mean."""
+    metrics = evaluate_translation_run(run)["metrics"]
+    x, y, domain = test
+    kept = []
+    for t, name in enumerate(DIGIT_STYLES):
+        source = (domain != t).nonzero().flatten()
+        kept.append(label_preservation(run.translate(x[source], to=t), y[source], judge))
+        metrics[f"judge_label_preservation_to_{name}"] = kept[-1]
+    metrics["judge_label_preservation"] = sum(kept) / len(kept)
+    metrics["judge_real_accuracy"] = label_preservation(x, y, judge)
+    return metrics
 
 
 def load_judges(folder: Path) -> dict[str, Judge]:
@@ -140,17 +181,26 @@ def figures(run, judge: dict[str, Judge], test) -> dict:
 
 
 def score(args) -> None:
-    judge = load_judges(Path(args.judges))
     for path in args.runs:
         run = gankit.load(path)
-        test = test_images(run.config.train.seed)
+        if run.config.data.name == "digit-styles":
+            judge = Judge(3)
+            judge.load_state_dict(load_file(str(Path(args.judges) / "styles-judge.safetensors")))
+            judge, test, measure = judge.eval(), styles_test_images(run.config.train.seed), styles_figures
+        else:
+            judge, test, measure = load_judges(Path(args.judges)), test_images(run.config.train.seed), figures
         steps = sorted((p for p in (Path(path) / "checkpoints").glob("step-*") if p.is_dir()),
                        key=lambda p: int(p.name.split("-")[1])) if args.curve else [run.checkpoint]
         curve = []
         for ckpt in steps:
             meta = load_weights(ckpt, run.recipe.modules)
-            curve.append({"step": meta["step"], **figures(run, judge, test)})
+            curve.append({"step": meta["step"], **measure(run, judge, test)})
             m = curve[-1]
+            if measure is styles_figures:
+                print(f"{path} step {m['step']}: labels {m['label_preservation']:.1%} (judge "
+                      f"{m['judge_label_preservation']:.1%}), in the target style {m['domain_accuracy']:.1%}; FID "
+                      f"{m['fid']:.1f}", flush=True)
+                continue
             print(f"{path} step {m['step']}: labels A->B {m['label_preservation_AtoB']:.1%} "
                   f"(judge {m['judge_label_preservation_AtoB']:.1%}), B->A {m['label_preservation_BtoA']:.1%} "
                   f"(judge {m['judge_label_preservation_BtoA']:.1%}); FID {m['fid_AtoB']:.1f} / {m['fid_BtoA']:.1f}",
@@ -162,8 +212,9 @@ def score(args) -> None:
         result = {"run": str(path), "config": run.config.to_dict(), "final": curve[-1], "curve": curve,
                   "trained": trained[-1] if trained else None,
                   "stopped_by_budget": json.loads(stopped.read_text()) if stopped.is_file() else None,
-                  "judges": json.loads((Path(args.judges) / "judges.json").read_text()),
-                  "machine": "2-core x86_64 VM, torch threads 1, another engineer's job on the other core"}
+                  "judges": json.loads((Path(args.judges) / ("styles-judge.json" if measure is styles_figures
+                                                             else "judges.json")).read_text()),
+                  "machine": args.machine}
         if args.json:
             write_text(Path(args.json) if len(args.runs) == 1 else Path(args.json) / f"{Path(path).name}.json",
                        json.dumps(result, indent=2) + "\n")
@@ -204,11 +255,15 @@ def main() -> None:
     j = sub.add_parser("judges", help="train the two judge classifiers")
     j.add_argument("--out", default="runs/i25-judges")
     j.add_argument("--epochs", type=int, default=6)
+    j.add_argument("--data", choices=("digits2colour", "digit-styles"), default="digits2colour",
+                   help="digit-styles: the StarGAN runs' judge (default: CycleGAN's two)")
     s = sub.add_parser("score", help="label preservation (shipped classifiers and judges) and FID of CycleGAN runs")
     s.add_argument("runs", nargs="+")
     s.add_argument("--judges", default="runs/i25-judges")
     s.add_argument("--curve", action="store_true", help="at every checkpoint kept, not only the last")
     s.add_argument("--json", help="a file (one run) or a folder (several)")
+    s.add_argument("--machine", default="2-core x86_64 VM, torch threads 1, beside other one-thread jobs",
+                   help="how the runs were trained, for the JSON")
     c = sub.add_parser("plot", help="label preservation against the step, from score --curve JSONs")
     c.add_argument("results", nargs="+")
     c.add_argument("--out", default="docs/images/translation/cyclegan-label-curve.png")
