@@ -119,21 +119,31 @@ def _cyclegan(*overrides):
     return recipe, start, a, b
 
 
-@pytest.mark.parametrize("lambda_cycle", [10.0, 3.0])
-def test_G_and_F_descend_least_squares_GAN_plus_lambda_times_the_L1_cycle_loss(lambda_cycle):
-    """Zhu et al. eq. 3: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda (||F(G(a)) - a||_1 + ||G(F(b)) - b||_1), computed here
-    from the starting nets; the gradient G and F stepped on is that objective's."""
-    recipe, start, a, b = _cyclegan(f"cyclegan.lambda_cycle={lambda_cycle}")
+@pytest.mark.parametrize("lambda_cycle, lambda_cycle_b", [(10.0, None), (3.0, None), (10.0, 1.0), (10.0, 0.0)])
+def test_G_and_F_descend_least_squares_GAN_plus_lambda_times_the_L1_cycle_loss(lambda_cycle, lambda_cycle_b):
+    """Zhu et al. eq. 3: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda_A ||F(G(a)) - a||_1 + lambda_B ||G(F(b)) - b||_1,
+    lambda_B = lambda_A unless cyclegan.lambda_cycle_b is set, computed here from the starting nets; the gradient G
+    and F stepped on is that objective's."""
+    recipe, start, a, b = _cyclegan(f"cyclegan.lambda_cycle={lambda_cycle}",
+                                    f"cyclegan.lambda_cycle_b={'null' if lambda_cycle_b is None else lambda_cycle_b}")
     out = recipe.train_step(a, b, 0)
     G, F, D_A, D_B = (start[k] for k in ("G", "F", "D_A", "D_B"))
     fake_b, fake_a = G(a), F(b)
-    cycle = (F(fake_b) - a).abs().mean() + (G(fake_a) - b).abs().mean()
+    cycle_a, cycle_b = (F(fake_b) - a).abs().mean(), (G(fake_a) - b).abs().mean()
     gan = 0.5 * ((D_B(fake_b) - 1) ** 2).mean() + 0.5 * ((D_A(fake_a) - 1) ** 2).mean()
-    (gan + lambda_cycle * cycle).backward()
-    assert out["loss_cycle"].item() == pytest.approx(cycle.item(), rel=1e-5)
-    assert out["loss_g"].item() == pytest.approx((gan + lambda_cycle * cycle).item(), rel=1e-5)
+    objective = gan + lambda_cycle * cycle_a + (lambda_cycle if lambda_cycle_b is None else lambda_cycle_b) * cycle_b
+    objective.backward()
+    assert out["loss_cycle"].item() == pytest.approx((cycle_a + cycle_b).item(), rel=1e-5)
+    assert out["loss_g"].item() == pytest.approx(objective.item(), rel=1e-5)
     for got, want in zip(_grads(recipe.G, recipe.F), _grads(G, F)):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)
+
+
+def test_a_negative_lambda_cycle_b_is_refused_in_one_line():
+    from gankit.config import load_config
+
+    with pytest.raises(GankitError, match="cyclegan.lambda_cycle_b must not be negative"):
+        CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=["cyclegan.lambda_cycle_b=-1"]))
 
 
 class StalePool(nn.Module):

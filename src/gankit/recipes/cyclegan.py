@@ -22,8 +22,9 @@ CyCADA uses one source classifier f for both; cyclegan.semantic_classifier names
 .safetensors file), and by default the built-in data use each domain's shipped classifier (digits2colour: f_A the
 digits classifier, f_B the colour-digits one). The classifier is never trained and is not in the checkpoint.
 
-Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda), cyclegan.lambda_identity (times lambda;
-needs A and B of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier; and
+Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda; cyclegan.lambda_cycle_b gives the
+B -> A -> B cycle its own, as the authors' lambda_A / lambda_B), cyclegan.lambda_identity (times lambda; needs A and B
+of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier; and
 train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
@@ -49,6 +50,8 @@ from gankit.recipes.translation import (GENERATORS, TranslationRecipe, build_gen
 class CycleGANSettings:
     """The config's `cyclegan:` section."""
     lambda_cycle: float = 10.0       # weight of each direction's cycle loss (Zhu et al. eq. 3)
+    lambda_cycle_b: float | None = None  # the B -> A -> B cycle's own weight (the authors' code: lambda_A and
+    #                                      lambda_B); None = lambda_cycle. The identity loss stays lambda_cycle-scaled
     lambda_identity: float = 0.5     # identity loss weight, times lambda_cycle (Zhu et al. 5.2)
     pool_size: int = 50              # D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
     semantic_weight: float = 0.0     # CyCADA's semantic consistency loss weight (Hoffman et al. 2018); 0 = off
@@ -148,8 +151,10 @@ class CycleGANRecipe(TranslationRecipe):
     @classmethod
     def validate(cls, cfg: Config) -> None:
         super().validate(cfg)
-        pool = cfg.section("cyclegan").pool_size
-        check((pool <= 100_000, f"cyclegan.pool_size is {pool:,}, above the limit of 100,000"))
+        s = cfg.section("cyclegan")
+        check((s.pool_size <= 100_000, f"cyclegan.pool_size is {s.pool_size:,}, above the limit of 100,000"),
+              (s.lambda_cycle_b is None or s.lambda_cycle_b >= 0,
+               f"cyclegan.lambda_cycle_b must not be negative, got {s.lambda_cycle_b}"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
@@ -180,8 +185,10 @@ class CycleGANRecipe(TranslationRecipe):
         t = self.cyclegan
         with frozen(self.D_A, self.D_B):
             loss_gan = g_loss(self.train.loss, self.D_B(fake_b)) + g_loss(self.train.loss, self.D_A(fake_a))
-        loss_cycle = F_.l1_loss(self.F(fake_b), a) + F_.l1_loss(self.G(fake_a), b)
-        loss = loss_gan + t.lambda_cycle * loss_cycle
+        cycle_a, cycle_b = F_.l1_loss(self.F(fake_b), a), F_.l1_loss(self.G(fake_a), b)
+        weight_b = t.lambda_cycle if t.lambda_cycle_b is None else t.lambda_cycle_b
+        loss = loss_gan + t.lambda_cycle * cycle_a + weight_b * cycle_b
+        loss_cycle = cycle_a + cycle_b
         out = {"loss_g_gan": loss_gan.detach(), "loss_cycle": loss_cycle.detach()}
         if t.lambda_identity > 0:
             loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
