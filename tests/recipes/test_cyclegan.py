@@ -97,6 +97,8 @@ def test_the_presets_carry_the_papers_settings():
     c = cc.train
     assert (c.recipe, c.loss, cc.cyclegan.lambda_cycle, cc.cyclegan.pool_size, c.lr_g) == (
         "cyclegan", "lsgan", 10, 50, 2e-4)
+    # the two settings that keep the digit (docs/translation.md): identity loss on A as RGB gray, no B -> A -> B cycle
+    assert (cc.data.channels, cc.cyclegan.lambda_identity, cc.cyclegan.lambda_cycle_b) == (3, 0.5, 0)
     sc = load_config("digit-styles-stargan")
     s = sc.train
     assert (s.recipe, s.loss, s.k, sc.stargan.lambda_cls, sc.stargan.lambda_rec, s.lambda_gp, s.lr_g) == (
@@ -259,4 +261,15 @@ def test_the_semantic_preset_carries_the_cycada_authors_digit_settings():
     c = cfg.cyclegan
     assert (c.semantic_weight, c.semantic_classifier, c.lambda_cycle, c.lambda_identity) == (1, "", 1, 0)
     plain = load_config("digits2colour-cyclegan")
-    assert cfg.model == plain.model and cfg.train == plain.train and cfg.data == plain.data
+    assert cfg.model == plain.model and cfg.train == plain.train and cfg.data.name == plain.data.name
+    assert cfg.data.channels is None and c.lambda_cycle_b is None  # A gray, both cycles: as its rows measured it
+
+
+def test_gray_images_given_to_a_net_that_reads_rgb_gray_are_repeated_over_the_channels():
+    torch.manual_seed(0)
+    recipe = CycleGANRecipe.from_config(tiny_config("cyclegan", "cyclegan.lambda_identity=0.5"),
+                                        ((3, 16, 16), (3, 16, 16)), 0)  # A as RGB gray, as digits2colour-cyclegan
+    gray = torch.rand(2, 1, 16, 16) * 2 - 1
+    torch.testing.assert_close(recipe.translate(gray), recipe.translate(gray.expand(-1, 3, -1, -1)))
+    with pytest.raises(GankitError, match="must have 3 channel"):  # two channels are not gray: refused as before
+        recipe.translate(torch.rand(2, 2, 16, 16))

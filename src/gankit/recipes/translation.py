@@ -73,6 +73,10 @@ def in_batches(fn, images: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
 
 
 def check_images(images: torch.Tensor, channels: int, what: str) -> torch.Tensor:
+    """Images a translation net may read. Gray images given to a net that reads RGB (e.g. digits2colour-cyclegan's A,
+    gray digits as RGB gray) are repeated over the three channels, the same conversion its data had."""
+    if channels == 3 and images.dim() == 4 and images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
     return base.check_images(images, channels, what, MIN_SIZE)
 
 
