@@ -12,6 +12,9 @@ was taught to satisfy.
            ways) plus the judges' label preservation, at the last checkpoint or (--curve) at every checkpoint kept;
            one JSON per run.
   plot     label preservation against the step from score's JSONs (docs/images/translation/cyclegan-label-curve.png).
+  backgrounds  per CycleGAN run: B -> A label preservation (shipped classifier) over the test colour digits split into
+           thirds by their mean luminance (dark, mid, bright backgrounds), on the train split too, and the share of
+           G's colour digits (A -> B of the test digits) that fall in each third of the real ones.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translation_labels.py judges --out runs/i25-judges
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translation_labels.py score runs/RUN --curve \\
@@ -220,6 +223,36 @@ def score(args) -> None:
                        json.dumps(result, indent=2) + "\n")
 
 
+LUMA = (0.299, 0.587, 0.114)
+
+
+def backgrounds(args) -> None:
+    from gankit.metrics.translation import TARGET_CLASSIFIERS, domain_classifier
+
+    reader = domain_classifier(TARGET_CLASSIFIERS["digits2colour"]["BtoA"])
+    for path in args.runs:
+        run = gankit.load(path)
+        channels, seed = run.config.data.channels, run.config.train.seed
+        print(f"## {path}")
+        for split in ("test", "train"):
+            d = load_translation("digits2colour", split, image_size=28, channels=channels, seed=seed)
+            b, a = to_unit_range(d.b[:1000]), to_unit_range(d.a[:1000])
+            luma = (b * b.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1).mean((1, 2))
+            cuts = luma.quantile(torch.tensor([1 / 3, 2 / 3]))
+            thirds = {"dark": luma < cuts[0], "mid": (luma >= cuts[0]) & (luma < cuts[1]), "bright": luma >= cuts[1]}
+            fake_a = run.translate(b, direction="BtoA")
+            kept = {k: label_preservation(fake_a[m], d.b_labels[:1000][m], reader) for k, m in thirds.items()}
+            line = ", ".join(f"{k} {v:.1%}" for k, v in kept.items())
+            print(f"{split}: B -> A labels kept by background third: {line}")
+            if split == "test":
+                fake_b = run.translate(a)
+                g = (fake_b * fake_b.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1).mean((1, 2))
+                share = {"dark": (g < cuts[0]).float().mean(), "mid": ((g >= cuts[0]) & (g < cuts[1])).float().mean(),
+                         "bright": (g >= cuts[1]).float().mean()}
+                print("test: G's colour digits in those thirds: " + ", ".join(f"{k} {float(v):.1%}"
+                                                                            for k, v in share.items()))
+
+
 def plot(args) -> None:
     """Label preservation against the step, one panel per direction: solid the judge's reading, dashed the shipped
     classifier's."""
@@ -267,9 +300,11 @@ def main() -> None:
     c = sub.add_parser("plot", help="label preservation against the step, from score --curve JSONs")
     c.add_argument("results", nargs="+")
     c.add_argument("--out", default="docs/images/translation/cyclegan-label-curve.png")
+    g = sub.add_parser("backgrounds", help="B -> A label preservation by background brightness, and G's share of each")
+    g.add_argument("runs", nargs="+")
     args = p.parse_args()
     torch.set_num_threads(1)
-    {"judges": judges, "score": score, "plot": plot}[args.what](args)
+    {"judges": judges, "score": score, "plot": plot, "backgrounds": backgrounds}[args.what](args)
 
 
 if __name__ == "__main__":
