@@ -172,8 +172,8 @@ class ResidualBlock(nn.Module):
 class ResNetGenerator(nn.Module):
     """c7s1-w, d2w, d4w, R4w x blocks, u2w, uw, c7s1-out (Zhu et al. 7.2; 6 blocks at 128 px, 9 at 256).
 
-    downsamplings=0 drops the two stride-2 layers and their up-sampling twins: c7s1-w, Rw x blocks, c7s1-out, every block
-    at the image's own resolution, as PixelDA's generator (Bousmalis et al. 2017, tensorflow/models
+    downsamplings=0 drops the two stride-2 layers and their up-sampling twins: c7s1-w, Rw x blocks, c7s1-out, every
+    block at the image's own resolution, as PixelDA's generator (Bousmalis et al. 2017, tensorflow/models
     pixel_domain_adaptation: stride 1 throughout) for digits -> colour digits. With no bottleneck the output stays
     aligned with the input stroke for stroke."""
 

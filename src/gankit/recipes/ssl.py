@@ -25,9 +25,9 @@ Two more routes share this recipe and network (its settings are the config's `ss
 
 model.arch picks the nets: "dcgan" (SSLDiscriminator, DCGAN's G) or "improved-gan-mlp", the paper's own MNIST nets
 (ImprovedGANDiscriminator, a weight-normalised MLP with Gaussian noise, data-dependently initialised on the first
-unlabelled batch; ImprovedGANGenerator). ssl.labelled_batches, ssl.init_images, ssl.init_noise and ssl.g_batch switch on
-three more details of their code, one at a time (docs/few-labels.md measures each as a row). ssl.ema > 0 classifies with an exponential moving average of D's weights,
-as their code reads its test error from averaged weights.
+unlabelled batch; ImprovedGANGenerator). ssl.labelled_batches, ssl.init_images, ssl.init_noise and ssl.g_batch switch
+on three more details of their code, one at a time (docs/few-labels.md measures each as a row). ssl.ema > 0 classifies
+with an exponential moving average of D's weights, as their code reads its test error from averaged weights.
 """
 from __future__ import annotations
 
@@ -68,10 +68,11 @@ class SSLSettings:
     #                                  square root, sqrt(v + 1e-8), about eps 1e-4 in PyTorch's sqrt(v) + eps
     # Three details of openai/improved-gan's train_mnist_feature_matching.py, each off by default (the measured preset):
     labelled_batches: str = "random"  # "random": drawn with replacement; "permutations": consecutive slices of a stream
-    #                                  of permutations of the labelled set, theirs (100 labels, batch 100: all 100 a step)
+    #                                  of permutations of the labelled set, theirs (100 labels, batch 100: all 100)
     init_images: int = 0             # improved-gan-mlp's data-dependent init on this many training images drawn at
     #                                  random (theirs: 500); 0 = on the first unlabelled batch
-    init_noise: bool = False         # that init with the Gaussian noise on (theirs: their init pass is not deterministic)
+    init_noise: bool = False         # that init with the Gaussian noise drawn (theirs: their init pass is not
+    #                                  deterministic)
     g_batch: str = "same"            # G's step on "same": D's unlabelled batch and G's images; "fresh": a second
     #                                  unlabelled batch and new z (theirs: trainx_unl2, and noise drawn anew per call)
 
@@ -263,7 +264,8 @@ class SSLRecipe(Recipe, Sampler, Classifier):
             with self.weights_once():
                 out = self.d_step(x_labelled, y_labelled, real, fake.detach())
             if fresh:
-                real, _ = self.unlabelled.batch(torch.randint(len(self.unlabelled), (real.shape[0],), device=self.device))
+                index = torch.randint(len(self.unlabelled), (real.shape[0],), device=self.device)
+                real, _ = self.unlabelled.batch(index)
                 fake = self.G(torch.randn(real.shape[0], self.z_dim, device=self.device))
             with self.weights_once():
                 out |= self.g_step(real, fake)

@@ -59,7 +59,7 @@ class StarGANRecipe(TranslationRecipe):
     name = "stargan"
     data_kind = "domains"
     settings = StarGANSettings
-    archs = ("stargan", "stargan-fullres")  # stargan-fullres: G without down- and up-sampling (PixelDA's, as resnet-fullres)
+    archs = ("stargan", "stargan-fullres")  # stargan-fullres: G without down- and up-sampling (as resnet-fullres)
 
     def __init__(self, G: nn.Module, D: nn.Module, train: TrainConfig | None = None,
                  device: torch.device | str = "cpu", domains: list[str] | None = None, channels: int = 3,
