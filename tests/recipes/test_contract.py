@@ -1,7 +1,6 @@
 """The recipe contract (gankit.recipes.base), stated once for every registered recipe: it trains a few steps through
 the trainer, checkpoints, resumes bit-identically, loads as a run, does what its capabilities promise, refuses in one
 line what it cannot do, and leaves every net in the mode it found it."""
-import json
 import shutil
 from pathlib import Path
 
@@ -103,22 +102,22 @@ def test_old_flat_train_keys_still_set_the_recipes_section(tmp_path):
     assert cfg.gan.r1 == 0.5 and "r1" not in cfg.to_dict()["train"] and cfg.to_dict()["gan"]["r1"] == 0.5
 
 
-@pytest.mark.parametrize("run", sorted(p.name for p in FIXTURES.iterdir()))
-def test_a_checkpoint_made_before_the_recipe_contract_resumes_bit_identically(run, tmp_path):
+@pytest.mark.parametrize("run", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_a_checkpoint_made_before_the_recipe_contract_resumes_to_the_old_codes_updates(run, tmp_path):
     """Run folders written by the code before per-recipe sections (a flat train: section, step-2 checkpoints) resume
-    to step 4 with exactly the weights the old code reached there (their digests, recorded when it made them)."""
-    from safetensors.torch import load_file
-    import hashlib
+    to step 4 and move every weight the way the old code did: the sign of each weight's change from step 2 to 4
+    (recorded by contract_fixtures.py with the code of 1cf2136, whose weights matched the old code's digests bit for bit).
+    Signs, not bits: the same code gives last-bit-different weights on another CPU (AVX2 against AVX-512, so the
+    digests recorded on one machine failed on the other), while halving one loss weight (ssl.unsupervised_weight
+    1 -> 0.5) turns 5 % of the updates another way; at most 1 % may differ."""
+    import numpy as np
+    from contract_fixtures import resume, update_signs
 
-    folder = tmp_path / run
-    shutil.copytree(FIXTURES / run, folder)
-    assert "r1" in (folder / "config.yaml").read_text()  # the old layout: every family's keys under train:
-    Trainer(gankit.runs.read_config(folder), folder, resume=True, progress=False).fit()
-    digests = {}
-    for file in sorted((folder / "checkpoints" / "step-000004").glob("*.safetensors")):
-        h = hashlib.sha256()
-        for key, value in sorted(load_file(str(file)).items()):
-            h.update(key.encode())
-            h.update(value.contiguous().numpy().tobytes())
-        digests[file.stem] = h.hexdigest()
-    assert digests == json.loads((FIXTURES / run / "expected-step-4.json").read_text())
+    assert "r1" in (FIXTURES / run / "config.yaml").read_text()  # the old layout: every family's keys under train:
+    folder = resume(FIXTURES / run, tmp_path)
+    got = update_signs(folder)
+    with np.load(FIXTURES / run / "expected-step-4-signs.npz", allow_pickle=False) as expected:
+        assert sorted(got) == sorted(expected.files)
+        differing = sum(int((got[k] != expected[k]).sum()) for k in got)
+    total = sum(v.size for v in got.values())
+    assert differing <= 0.01 * total, f"{differing} of {total} updates point another way than the old code's"
