@@ -117,6 +117,7 @@ def curve(rows: list[dict], path: str) -> str:
                     yerr=[statistics.stdev(acc) if len(acc) > 1 else 0.0 for _, acc in points],
                     marker="o", capsize=3, label=method)
     ax.set_xscale("log")
+    ax.minorticks_off()  # only the measured label counts as ticks
     ax.set_xticks([k * classes for k in counts], [str(k * classes) for k in counts])
     ax.set_xlabel("labelled images (balanced over the classes)")
     ax.set_ylabel("test accuracy %")
