@@ -115,7 +115,7 @@ def video_prior_run(tiny_run, tmp_path_factory):
     run = gankit.load(path)
     torch.manual_seed(0)  # as train_prior starts it
     before = held_out_loss(run, RecurrentPriorNet(1, 28, run.recipe.z_dim))
-    train_prior(run, steps=80, batch=16, lr=1e-3, progress=False, video=True)
+    train_prior(run, steps=200, batch=16, lr=1e-3, progress=False, video=True)
     return gankit.load(path), before
 
 
