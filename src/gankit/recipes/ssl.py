@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 import torch
@@ -51,8 +52,6 @@ from gankit.recipes.base import (Classifier, Recipe, Sampler, adam_pair, check, 
 from gankit.recipes.ema import ema_model
 
 ARCHS = ("dcgan", "improved-gan-mlp")
-LABELLED_BATCHES = ("random", "permutations")
-G_BATCHES = ("same", "fresh")
 TEST_BATCH = 1000  # test images classified at a time
 
 
@@ -67,13 +66,15 @@ class SSLSettings:
     adam_eps: float = 1e-8           # Adam's epsilon for both players; openai/improved-gan's Adam adds 1e-8 under the
     #                                  square root, sqrt(v + 1e-8), about eps 1e-4 in PyTorch's sqrt(v) + eps
     # Three details of openai/improved-gan's train_mnist_feature_matching.py, each off by default (the measured preset):
-    labelled_batches: str = "random"  # "random": drawn with replacement; "permutations": consecutive slices of a stream
+    labelled_batches: Literal["random", "permutations"] = "random"
+    #                                  "random": drawn with replacement; "permutations": consecutive slices of a stream
     #                                  of permutations of the labelled set, theirs (100 labels, batch 100: all 100)
     init_images: int = 0             # improved-gan-mlp's data-dependent init on this many training images drawn at
     #                                  random (theirs: 500); 0 = on the first unlabelled batch
     init_noise: bool = False         # that init with the Gaussian noise drawn (theirs: their init pass is not
     #                                  deterministic)
-    g_batch: str = "same"            # G's step on "same": D's unlabelled batch and G's images; "fresh": a second
+    g_batch: Literal["same", "fresh"] = "same"
+    #                                  G's step on "same": D's unlabelled batch and G's images; "fresh": a second
     #                                  unlabelled batch and new z (theirs: trainx_unl2, and noise drawn anew per call)
 
 
@@ -173,9 +174,6 @@ class SSLRecipe(Recipe, Sampler, Classifier):
               (s.classify_every >= 0, f"ssl.classify_every must not be negative, got {s.classify_every}"),
               (0 <= s.ema < 1, f"ssl.ema is a decay in [0, 1), got {s.ema}"),
               (s.adam_eps > 0, f"ssl.adam_eps must be positive, got {s.adam_eps}"),
-              (s.labelled_batches in LABELLED_BATCHES,
-               f"ssl.labelled_batches must be one of {', '.join(LABELLED_BATCHES)}, got {s.labelled_batches}"),
-              (s.g_batch in G_BATCHES, f"ssl.g_batch must be one of {', '.join(G_BATCHES)}, got {s.g_batch}"),
               (s.init_images >= 0, f"ssl.init_images must not be negative, got {s.init_images}"),
               (not ((s.init_images or s.init_noise) and cfg.model.arch != "improved-gan-mlp"),
                "ssl.init_images and ssl.init_noise set the data-dependent init of model.arch improved-gan-mlp"),
