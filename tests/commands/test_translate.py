@@ -94,3 +94,22 @@ def test_two_inputs_that_would_write_one_output_are_refused(stargan_run, tmp_pat
     out = tmp_path / "out"
     assert main(["translate", str(stargan_run), str(tmp_path / "mine"), "--to", "red", "--out", str(out)]) == 2
     assert "img0.png" in error_line(capsys) and not out.exists()
+
+
+def test_a_noisy_cyclegan_generator_translates_the_same_for_one_seed_and_otherwise_for_another(tmp_path, capsys):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 256, (8, 1, 16, 16), generator=gen, dtype=torch.int64).to(torch.uint8)
+    b = torch.randint(0, 256, (8, 3, 16, 16), generator=gen, dtype=torch.int64).to(torch.uint8)
+    cfg = load_config(overrides=["train.recipe=cyclegan", "data.name=digits2colour", "model.arch=resnet",
+                                 "model.width=4", "model.blocks=1", "train.loss=lsgan", "cyclegan.lambda_identity=0",
+                                 "cyclegan.noise_dim=4", "train.batch_size=4", "train.steps=2", "train.grid_size=2"])
+    run = tmp_path / "run"
+    Trainer(cfg, run, progress=False, data=TranslationDataset(a, b, False)).fit()
+    _write_images(tmp_path / "in", 2, 16, mode="L")
+    outputs = {}
+    for name, seed in (("s0", 0), ("again", 0), ("s1", 1)):
+        assert main(["translate", str(run), str(tmp_path / "in"), "--seed", str(seed), "--out",
+                     str(tmp_path / name)]) == 0
+        outputs[name] = np.stack([np.asarray(Image.open(tmp_path / name / f"img{i}.png")) for i in range(2)])
+    np.testing.assert_array_equal(outputs["s0"], outputs["again"])
+    assert (outputs["s0"].astype(int) - outputs["s1"]).any()

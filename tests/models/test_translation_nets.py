@@ -110,3 +110,37 @@ def test_the_full_resolution_resnet_has_no_strides_and_each_output_pixel_sees_on
     y[..., 14, 14] = -x[..., 14, 14]
     with torch.no_grad():
         assert (standard(x) - standard(y)).abs()[..., 0, 0].max() > 0  # 14 px away: beyond the full-res net's 10
+
+
+def test_a_generator_with_a_noise_input_gives_one_output_per_code_and_a_plain_one_refuses_a_code():
+    torch.manual_seed(0)
+    G = ResNetGenerator(1, 3, width=4, blocks=1, noise=4)
+    x, z = torch.rand(3, 1, 16, 16) * 2 - 1, torch.randn(3, 4)
+    torch.testing.assert_close(G(x, z), G(x, z))
+    assert (G(x, z) - G(x, -z)).abs().mean() > 0.01 and (G(x) - G(x)).abs().mean() > 0.01  # forward(x) draws z
+    G(x, z).square().mean().backward()
+    film = [m.film.weight.grad for m in G.modules() if hasattr(m, "film")]
+    assert len(film) == 7 and all(g.abs().sum() > 0 for g in film)  # every norm: first, 2 down, 2 in the block, 2 up
+    with pytest.raises(GankitError, match="no noise input"):
+        ResNetGenerator(1, 3, width=4, blocks=1)(x, z)
+    with pytest.raises(GankitError, match="instance norms"):
+        ResNetGenerator(1, 3, width=4, blocks=1, norm="batch", noise=4)
+
+
+def test_the_code_survives_instance_norm_so_a_noisy_G_learns_a_per_image_brightness_a_plain_G_cannot():
+    """Target: an all-bright image when z_0 > 0, an all-dark one otherwise, from the same input. A per-image constant
+    fed as an input channel would be removed by the first instance norm; conditional norm keeps it. After 150 Adam
+    steps the noisy G fits the target and the same G given a zero code (no information: it can only answer the mean,
+    error 1) does not."""
+    def fit(noise: int) -> float:
+        torch.manual_seed(0)
+        G = ResNetGenerator(1, 1, width=4, blocks=1, downsamplings=0, noise=max(noise, 1))
+        opt = torch.optim.Adam(G.parameters(), 1e-2)
+        x = torch.rand(8, 1, 16, 16) * 2 - 1
+        for _ in range(150):
+            z = torch.randn(8, 1)
+            target = torch.where(z[:, :1, None, None] > 0, 0.8, -0.8).expand(-1, 1, 16, 16)
+            loss = (G(x, z if noise else torch.zeros_like(z)) - target).square().mean()
+            opt.zero_grad(), loss.backward(), opt.step()
+        return loss.item() / 0.64
+    assert fit(noise=1) < 0.1 < 0.5 < fit(noise=0)

@@ -278,3 +278,26 @@ def test_gray_images_given_to_a_net_that_reads_rgb_gray_are_repeated_over_the_ch
     torch.testing.assert_close(recipe.translate(gray), recipe.translate(gray.expand(-1, 3, -1, -1)))
     with pytest.raises(GankitError, match="must have 3 channel"):  # two channels are not gray: refused as before
         recipe.translate(torch.rand(2, 2, 16, 16))
+
+
+def test_a_run_with_a_noise_input_resumes_bit_identically_and_draws_a_code_per_translation(tmp_path,
+                                                                                           assert_same_weights):
+    run_dir = check_resume_is_bit_identical(tmp_path, "cyclegan", "unpaired", assert_same_weights,
+                                            "cyclegan.noise_dim=4", "cyclegan.lambda_cycle_b=0")
+    run = gankit.load(run_dir)
+    assert run.recipe.G.noise == 4 and run.recipe.F.noise == 0
+    a = tiny_data("unpaired").batch(torch.arange(3))[0]
+    torch.manual_seed(1)
+    first = run.translate(a)
+    torch.manual_seed(1)
+    torch.testing.assert_close(run.translate(a), first)  # the code is torch's global RNG: a seed repeats it
+    assert (run.translate(a) - first).abs().mean() > 1e-3
+
+
+def test_a_noise_input_is_refused_in_one_line_for_the_unet_and_above_its_limit():
+    from gankit.config import load_config
+
+    for overrides, message in ((["model.arch=unet", "cyclegan.noise_dim=4"], "built for the ResNet generators"),
+                               (["cyclegan.noise_dim=5000"], "above the limit")):
+        with pytest.raises(GankitError, match=message):
+            CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=overrides))

@@ -48,10 +48,10 @@ def tiny_config(recipe: str, *overrides: str):
                                   "train.lr_decay=linear", "train.lr_constant=0.5", *overrides])
 
 
-def check_resume_is_bit_identical(tmp_path, recipe: str, kind: str, assert_same_weights):
+def check_resume_is_bit_identical(tmp_path, recipe: str, kind: str, assert_same_weights, *overrides: str):
     """2 steps, a new trainer resuming from that checkpoint for 2 more == 4 uninterrupted steps, bit for bit (weights,
     buffers such as CycleGAN's pools, and every logged figure); returns the finished run's folder."""
-    cfg = tiny_config(recipe, "train.checkpoint_every=2")
+    cfg = tiny_config(recipe, "train.checkpoint_every=2", *overrides)
     straight = Trainer(cfg, tmp_path / "straight", progress=False, data=tiny_data(kind))
     straight.fit()
     first = Trainer(cfg, tmp_path / "resumed", progress=False, data=tiny_data(kind))

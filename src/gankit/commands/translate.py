@@ -3,6 +3,7 @@
   gankit translate RUN photo.png --out DIR                    pix2pix: A to B
   gankit translate RUN FOLDER --direction BtoA --out DIR      CycleGAN: either way
   gankit translate RUN FOLDER --to photo --out DIR            StarGAN: into one domain (its name or number)
+  gankit translate RUN FOLDER --seed 3 --out DIR              a CycleGAN G with a noise input: other codes
 
 Images are read as the run's nets were trained: converted to its channels (gray or RGB), the shorter side scaled to
 its image size and centre-cropped. DIR/<name>.png keeps each input's path relative to FOLDER. Every image is read
@@ -25,6 +26,7 @@ def add_parser(subparsers) -> None:
     s.add_argument("--to", metavar="DOMAIN", help="a StarGAN run's target domain, by name or number")
     options.add_out(s, "the folder to write one PNG per input into (required; created if missing)")
     options.add_force(s, "write into a folder that is not empty, replacing files of the same names")
+    options.add_seed(s, "of the codes a CycleGAN generator with a noise input (cyclegan.noise_dim) draws")
     options.add_device(s)
     s.set_defaults(func=run)
 
@@ -38,6 +40,8 @@ def input_shape(run, direction: str) -> tuple[int, int]:
 
 
 def run(args) -> None:
+    import torch
+
     import gankit
     from gankit import images
     from gankit.data.dataset import to_unit_range
@@ -58,6 +62,7 @@ def run(args) -> None:
         raise GankitError(f"several inputs would be written as {twins[0]}: rename one (outputs are PNG files named "
                           f"as their inputs)")
     channels, size = input_shape(run, args.direction)
+    torch.manual_seed(args.seed)  # a noisy G draws its codes from torch's RNG; other nets draw nothing
     translated = run.translate(to_unit_range(read_files(files, size, channels)), direction=args.direction, to=args.to)
     for name, image in zip(names, translated):
         images.save_png(images.to_uint8(image).transpose(1, 2, 0), out / name)

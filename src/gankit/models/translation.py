@@ -155,18 +155,50 @@ class PatchGANDiscriminator(nn.Module):
 
 
 # -- CycleGAN --------------------------------------------------------------------------------------------------------
-class ResidualBlock(nn.Module):
-    """Two 3x3 convolutions with reflection padding and a skip around them (He et al. 2016; Johnson et al. 2016)."""
+class ConditionalInstanceNorm(nn.Module):
+    """Instance norm whose scale and shift are functions of a per-image code z: x_hat (1 + W_s z) + W_b z + b
+    (conditional instance norm, Dumoulin et al. 2017; Augmented CycleGAN's stochastic G, Almahairi et al. 2018,
+    modulates its norms with z the same way). Instance norm removes any per-image constant a net is given as an input
+    channel, so a code that must survive it enters after the normalisation. Takes (x, z)."""
 
-    def __init__(self, channels: int, norm: str):
+    def __init__(self, channels: int, z_dim: int):
+        super().__init__()
+        self.norm = nn.InstanceNorm2d(channels, affine=False)
+        self.film = nn.Linear(z_dim, 2 * channels)  # PyTorch's default init: z has a say from the first step
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        scale, shift = self.film(z)[:, :, None, None].chunk(2, dim=1)
+        return self.norm(x) * (1 + scale) + shift
+
+
+def run_with_code(layers: nn.Sequential, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
+    """layers(x), handing z to the layers that take one (conditional norms, residual blocks holding them)."""
+    if z is None:
+        return layers(x)
+    for layer in layers:
+        x = layer(x, z) if isinstance(layer, (ConditionalInstanceNorm, ResidualBlock)) else layer(x)
+    return x
+
+
+def norm_or_conditional(kind: str, channels: int, z_dim: int) -> nn.Module:
+    return ConditionalInstanceNorm(channels, z_dim) if z_dim else norm_layer(kind, channels)
+
+
+class ResidualBlock(nn.Module):
+    """Two 3x3 convolutions with reflection padding and a skip around them (He et al. 2016; Johnson et al. 2016).
+    With z_dim > 0 its norms are conditional on a code z (forward(x, z))."""
+
+    def __init__(self, channels: int, norm: str, z_dim: int = 0):
         super().__init__()
         bias = norm != "batch"
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels), nn.ReLU(),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels))
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias),
+            norm_or_conditional(norm, channels, z_dim), nn.ReLU(),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias),
+            norm_or_conditional(norm, channels, z_dim))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
+    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+        return x + run_with_code(self.body, x, z)
 
 
 class ResNetGenerator(nn.Module):
@@ -175,31 +207,41 @@ class ResNetGenerator(nn.Module):
     downsamplings=0 drops the two stride-2 layers and their up-sampling twins: c7s1-w, Rw x blocks, c7s1-out, every
     block at the image's own resolution, as PixelDA's generator (Bousmalis et al. 2017, tensorflow/models
     pixel_domain_adaptation: stride 1 throughout) for digits -> colour digits. With no bottleneck the output stays
-    aligned with the input stroke for stroke."""
+    aligned with the input stroke for stroke.
+
+    noise=k > 0 makes it stochastic, G(x, z) with z ~ N(0, I_k) per image: every instance norm becomes conditional on
+    z (Augmented CycleGAN's stochastic G), so one input can give outputs of several looks (a bright or a dark
+    background). forward(x) draws z from torch's global RNG; forward(x, z) uses the given code."""
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 64, blocks: int = 6,
-                 norm: str = "instance", downsamplings: int = 2):
+                 norm: str = "instance", downsamplings: int = 2, noise: int = 0):
         super().__init__()
+        if noise and norm != "instance":
+            raise GankitError(f"a generator with a noise input modulates its instance norms; norm is {norm}")
         bias = norm != "batch"
-        self.multiple = 2 ** downsamplings
+        self.multiple, self.noise = 2 ** downsamplings, noise
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, width, 7, bias=bias),
-                                   norm_layer(norm, width), nn.ReLU()]
+                                   norm_or_conditional(norm, width, noise), nn.ReLU()]
         c = width
         for _ in range(downsamplings):
-            layers += [nn.Conv2d(c, 2 * c, 3, 2, 1, bias=bias), norm_layer(norm, 2 * c), nn.ReLU()]
+            layers += [nn.Conv2d(c, 2 * c, 3, 2, 1, bias=bias), norm_or_conditional(norm, 2 * c, noise), nn.ReLU()]
             c *= 2
-        layers += [ResidualBlock(c, norm) for _ in range(blocks)]
+        layers += [ResidualBlock(c, norm, noise) for _ in range(blocks)]
         for _ in range(downsamplings):
-            layers += [nn.ConvTranspose2d(c, c // 2, 3, 2, 1, output_padding=1, bias=bias), norm_layer(norm, c // 2),
-                       nn.ReLU()]
+            layers += [nn.ConvTranspose2d(c, c // 2, 3, 2, 1, output_padding=1, bias=bias),
+                       norm_or_conditional(norm, c // 2, noise), nn.ReLU()]
             c //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(c, out_channels, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         init_weights(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+        if z is not None and not self.noise:
+            raise GankitError("this generator has no noise input (noise=0); call it with the images only")
+        if self.noise and z is None:
+            z = torch.randn(len(x), self.noise, device=x.device, dtype=x.dtype)
         x, (h, w) = _pad_to(x, self.multiple)
-        return self.net(x)[..., :h, :w]
+        return run_with_code(self.net, x, z)[..., :h, :w]
 
 
 # -- StarGAN ---------------------------------------------------------------------------------------------------------

@@ -22,9 +22,16 @@ CyCADA uses one source classifier f for both; cyclegan.semantic_classifier names
 .safetensors file), and by default the built-in data use each domain's shipped classifier (digits2colour: f_A the
 digits classifier, f_B the colour-digits one). The classifier is never trained and is not in the checkpoint.
 
+A noise input, off unless cyclegan.noise_dim > 0: G becomes G(a, z), z ~ N(0, I) drawn per image and handed to every
+instance norm of G (conditional instance norm: the stochastic G of Augmented CycleGAN, Almahairi et al. 2018, without
+its latent encoders), so one digit can be drawn over several backgrounds. F stays deterministic (many colour digits
+to one gray digit). The cycle F(G(a, z)) = a needs no z back; G(F(b)) = b asks G to ignore z (the reason Augmented
+CycleGAN adds encoders), which cyclegan.lambda_cycle_b 0 removes. Translating with such a G draws a new z per image.
+
 Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda; cyclegan.lambda_cycle_b gives the
 B -> A -> B cycle its own, as the authors' lambda_A / lambda_B), cyclegan.lambda_identity (times lambda; needs A and B
-of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier; and
+of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier,
+cyclegan.noise_dim; and
 train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
@@ -56,6 +63,8 @@ class CycleGANSettings:
     pool_size: int = 50              # D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
     semantic_weight: float = 0.0     # CyCADA's semantic consistency loss weight (Hoffman et al. 2018); 0 = off
     semantic_classifier: str = ""    # its frozen classifier, a shipped name or a file; "" = each built-in domain's own
+    noise_dim: int = 0               # G (A -> B) takes a per-image code z of this size through conditional instance
+    #                                  norm (Augmented CycleGAN's stochastic G); 0 = the paper's deterministic G
 
 
 def semantic_classifiers(cfg: Config) -> tuple[nn.Module, nn.Module]:
@@ -140,11 +149,11 @@ class CycleGANRecipe(TranslationRecipe):
                     device: torch.device | str = "cpu") -> "CycleGANRecipe":
         (ca, h, w), (cb, _, _) = two_shapes(data_shape, "cyclegan")
         m, size = cfg.model, max(h, w)
-        G = build_generator(m.arch, ca, cb, size, m.width, m.blocks, norm="instance")
+        t = cfg.section("cyclegan")
+        G = build_generator(m.arch, ca, cb, size, m.width, m.blocks, norm="instance", noise=t.noise_dim)
         F = build_generator(m.arch, cb, ca, size, m.width, m.blocks, norm="instance")
         D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance")
         D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance")
-        t = cfg.section("cyclegan")
         classifiers = semantic_classifiers(cfg) if t.semantic_weight > 0 else None
         return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)), t, classifiers)
 
@@ -154,7 +163,11 @@ class CycleGANRecipe(TranslationRecipe):
         s = cfg.section("cyclegan")
         check((s.pool_size <= 100_000, f"cyclegan.pool_size is {s.pool_size:,}, above the limit of 100,000"),
               (s.lambda_cycle_b is None or s.lambda_cycle_b >= 0,
-               f"cyclegan.lambda_cycle_b must not be negative, got {s.lambda_cycle_b}"))
+               f"cyclegan.lambda_cycle_b must not be negative, got {s.lambda_cycle_b}"),
+              (s.noise_dim == 0 or cfg.model.arch != "unet",
+               "cyclegan.noise_dim is built for the ResNet generators (model.arch resnet or resnet-fullres), "
+               "not unet"),
+              (s.noise_dim <= 1024, f"cyclegan.noise_dim is {s.noise_dim:,}, above the limit of 1,024"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property

@@ -27,14 +27,18 @@ def two_shapes(data_shape, recipe: str) -> tuple[tuple[int, ...], tuple[int, ...
 
 
 def build_generator(arch: str, in_channels: int, out_channels: int, image_size: int, width: int, blocks: int,
-                    norm: str) -> nn.Module:
+                    norm: str, noise: int = 0) -> nn.Module:
+    """The generator model.arch names; noise > 0 (ResNet generators only) gives it a noise input of that size."""
     if arch == "unet":
+        if noise:
+            raise GankitError("a noise input is built for the ResNet generators; model.arch unet has none "
+                              "(its dropout is pix2pix's noise)")
         return UNetGenerator(in_channels, out_channels, image_size, width, norm)
     if arch in ("resnet", "resnet-fullres"):
         if image_size < MIN_SIZE:
             raise GankitError(f"the ResNet generator needs images of at least {MIN_SIZE} px, got {image_size}")
         return ResNetGenerator(in_channels, out_channels, width, blocks, norm,
-                               downsamplings=2 if arch == "resnet" else 0)
+                               downsamplings=2 if arch == "resnet" else 0, noise=noise)
     raise GankitError(f"model.arch {arch} is not a translation generator; choose {', '.join(GENERATORS)}")
 
 
