@@ -38,6 +38,7 @@ from gankit.checkpoint import load_weights
 from gankit.data.dataset import to_unit_range
 from gankit.data.translation import DIGIT_STYLES, colour_digits, digit_split, load_translation, styled_digits
 from gankit.files import write_text
+from gankit.images import luma
 from gankit.metrics.translation import evaluate_translation_run, label_preservation
 
 JUDGE_SEED = 1
@@ -61,8 +62,8 @@ class Judge(nn.Module):
     def forward(self, x):
         if x.shape[1] == 1 and self.in_channels == 3:
             x = x.expand(-1, 3, -1, -1)
-        elif x.shape[1] == 3 and self.in_channels == 1:  # ITU-R 601-2 luma, as gankit.data
-            x = (x * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        elif x.shape[1] == 3 and self.in_channels == 1:
+            x = luma(x)
         return self.body(x.float())
 
 
@@ -223,9 +224,6 @@ def score(args) -> None:
                        json.dumps(result, indent=2) + "\n")
 
 
-LUMA = (0.299, 0.587, 0.114)
-
-
 def backgrounds(args) -> None:
     from gankit.metrics.translation import TARGET_CLASSIFIERS, domain_classifier
 
@@ -237,16 +235,17 @@ def backgrounds(args) -> None:
         for split in ("test", "train"):
             d = load_translation("digits2colour", split, image_size=28, channels=channels, seed=seed)
             b, a = to_unit_range(d.b[:1000]), to_unit_range(d.a[:1000])
-            luma = (b * b.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1).mean((1, 2))
-            cuts = luma.quantile(torch.tensor([1 / 3, 2 / 3]))
-            thirds = {"dark": luma < cuts[0], "mid": (luma >= cuts[0]) & (luma < cuts[1]), "bright": luma >= cuts[1]}
+            brightness = luma(b).mean((1, 2, 3))
+            cuts = brightness.quantile(torch.tensor([1 / 3, 2 / 3]))
+            thirds = {"dark": brightness < cuts[0], "mid": (brightness >= cuts[0]) & (brightness < cuts[1]),
+                      "bright": brightness >= cuts[1]}
             fake_a = run.translate(b, direction="BtoA")
             kept = {k: label_preservation(fake_a[m], d.b_labels[:1000][m], reader) for k, m in thirds.items()}
             line = ", ".join(f"{k} {v:.1%}" for k, v in kept.items())
             print(f"{split}: B -> A labels kept by background third: {line}")
             if split == "test":
                 fake_b = run.translate(a)
-                g = (fake_b * fake_b.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1).mean((1, 2))
+                g = luma(fake_b).mean((1, 2, 3))
                 share = {"dark": (g < cuts[0]).float().mean(), "mid": ((g >= cuts[0]) & (g < cuts[1])).float().mean(),
                          "bright": (g >= cuts[1]).float().mean()}
                 print("test: G's colour digits in those thirds: " + ", ".join(f"{k} {float(v):.1%}"

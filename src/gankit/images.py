@@ -28,6 +28,14 @@ def check_images(images, channels: int | None, what: str, min_size: int = 1) -> 
     return images.float()
 
 
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601-2, Pillow's convert("L"), which gankit.data uses for RGB -> gray
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """RGB images (N, 3, H, W) as gray (N, 1, H, W), weighted as Pillow's RGB -> L conversion."""
+    return (x * x.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)
+
+
 def to_unit_interval(x: torch.Tensor) -> torch.Tensor:
     """[-1, 1] -> [0, 1], the intensities PSNR, SSIM and pixel averages are stated on."""
     return (x + 1) / 2

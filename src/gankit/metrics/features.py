@@ -31,6 +31,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from gankit.errors import GankitError
+from gankit.images import luma
 from gankit.metrics.classifier import IMAGE_SHAPE, Classifier
 
 BUILTIN = {"digits": "digits", "mnist": "digits", "fashion-mnist": "fashion-mnist"}  # name -> weights
@@ -93,8 +94,8 @@ class Extractor:
         if self.image_shape is None:
             return x
         channels, height, width = self.image_shape
-        if x.shape[1] == 3 and channels == 1:  # ITU-R 601-2 luma, as gankit.data converts RGB to gray
-            x = (x * torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        if x.shape[1] == 3 and channels == 1:
+            x = luma(x)
         elif x.shape[1] != channels:
             raise GankitError(f"features '{self.name}' take {channels}-channel images, got {x.shape[1]} channels")
         if x.shape[-2:] != (height, width):

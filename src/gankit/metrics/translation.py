@@ -24,7 +24,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from gankit.data.dataset import to_unit_range
-from gankit.images import check_images
+from gankit.images import check_images, luma
 from gankit.errors import GankitError
 from gankit.metrics.classifier import IMAGE_SHAPE, Classifier
 from gankit.metrics.distances import frechet_distance
@@ -37,7 +37,6 @@ TARGET_CLASSIFIERS = {
     "colourise": {"AtoB": "colour-digits"},
     "digit-styles": {"to": "digit-styles"},
 }
-_LUMA = (0.299, 0.587, 0.114)  # ITU-R 601-2, as gankit.data converts RGB to gray
 
 
 class DomainClassifier(nn.Module):
@@ -53,7 +52,7 @@ class DomainClassifier(nn.Module):
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float()
         if x.shape[1] == 3 and self.classifier.in_channels == 1:
-            x = (x * x.new_tensor(_LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)
+            x = luma(x)
         elif x.shape[1] == 1 and self.classifier.in_channels == 3:  # a gray image is a colour image with R = G = B
             x = x.expand(-1, 3, -1, -1)
         elif x.shape[1] != self.classifier.in_channels:
