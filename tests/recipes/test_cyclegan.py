@@ -26,6 +26,16 @@ def test_the_pool_returns_its_inputs_until_full_then_an_old_image_half_the_time(
     assert old / 2000 == pytest.approx(0.5, abs=0.04)  # 2000 draws: the standard error is 0.011
 
 
+def test_without_a_pool_a_run_trains_D_on_the_newest_fakes_detached_from_G(tmp_path):
+    """pool_size 0 (the paper's ablation of the pool) once handed D G's own graph, which G's step had freed."""
+    from gankit.training import Trainer
+    fakes = torch.ones(2, 1, 2, 2, requires_grad=True) * 2
+    assert not ImagePool(0, (1, 2, 2)).query(fakes).requires_grad
+    Trainer(tiny_config("cyclegan", "cyclegan.pool_size=0"), tmp_path / "run", progress=False,
+            data=tiny_data("unpaired")).fit()
+    assert (tmp_path / "run" / "checkpoints" / "latest.json").is_file()
+
+
 def test_the_pool_is_in_the_checkpoint_as_buffers():
     pool = ImagePool(3, (1, 2, 2))
     pool.query(torch.ones(2, 1, 2, 2))

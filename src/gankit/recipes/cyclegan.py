@@ -98,9 +98,9 @@ class ImagePool(nn.Module):
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:
+        fakes = fakes.detach()  # D's step must not reach back into G's graph (already freed by G's step)
         if self.size == 0:
             return fakes
-        fakes = fakes.detach()
         swap = torch.rand(len(fakes), device=fakes.device) > 0.5
         slots = torch.randint(self.size, (len(fakes),), device=fakes.device)
         out = fakes.clone()
