@@ -144,3 +144,18 @@ def test_the_code_survives_instance_norm_so_a_noisy_G_learns_a_per_image_brightn
             opt.zero_grad(), loss.backward(), opt.step()
         return loss.item() / 0.64
     assert fit(noise=1) < 0.1 < 0.5 < fit(noise=0)
+
+
+def test_the_minibatch_std_channel_is_zero_for_a_group_of_copies_and_tells_varied_batches_from_uniform_ones():
+    from gankit.models.translation import MinibatchStdDev
+    x = torch.randn(8, 2, 3, 3)
+    x[1::2] = x[1]  # groups of 4 are images {0, 2, 4, 6} and {1, 3, 5, 7}: the second holds four copies
+    stat = MinibatchStdDev(4)(x)[:, 2]
+    assert stat.shape == (8, 3, 3) and torch.equal(stat[0], stat[2])
+    assert stat[1::2].max() < 1e-3 < 0.5 < stat[0::2].min()
+    assert MinibatchStdDev(4)(torch.randn(6, 2, 3, 3)).shape == (6, 3, 3, 3)  # 6 images: groups of 3
+    D = PatchGANDiscriminator(3, width=4, n_layers=1, norm="instance", minibatch_std=4)
+    # D's logits for one image depend on the rest of its group: the same image among copies or among others
+    one = torch.randn(1, 3, 28, 28)
+    among_copies, among_others = D(one.expand(4, -1, -1, -1))[0], D(torch.cat([one, torch.randn(3, 3, 28, 28)]))[0]
+    assert (among_copies - among_others).abs().max() > 1e-4

@@ -311,3 +311,13 @@ def test_a_noise_input_is_refused_in_one_line_for_the_unet_and_above_its_limit()
                                (["cyclegan.noise_dim=5000"], "above the limit")):
         with pytest.raises(GankitError, match=message):
             CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=overrides))
+
+
+def test_a_minibatch_std_run_resumes_bit_identically_and_a_group_larger_than_the_batch_is_refused(
+        tmp_path, assert_same_weights):
+    from gankit.config import load_config
+    run_dir = check_resume_is_bit_identical(tmp_path, "cyclegan", "unpaired", assert_same_weights,
+                                            "cyclegan.minibatch_std=2")
+    assert any(type(m).__name__ == "MinibatchStdDev" for m in gankit.load(run_dir).recipe.D_B.modules())
+    with pytest.raises(GankitError, match="more than a batch"):
+        CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=["cyclegan.minibatch_std=32"]))

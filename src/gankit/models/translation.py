@@ -130,12 +130,31 @@ def receptive_field(n_layers: int) -> int:
     return rf
 
 
+class MinibatchStdDev(nn.Module):
+    """Karras et al. (2018, ProGAN, Section 3): split the batch into groups of `group` images, take each feature's
+    standard deviation across a group at every position, average it to one number per group, and append it as one
+    more channel to every image of the group. A D that sees it can tell a batch of look-alike fakes from a batch of
+    varied real images, which a D judging images one by one cannot."""
+
+    def __init__(self, group: int = 4):
+        super().__init__()
+        self.group = group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        g = max(k for k in range(1, min(self.group, n) + 1) if n % k == 0)  # a group size that divides the batch
+        std = x.view(g, n // g, c, h, w).var(0, unbiased=False).add(1e-8).sqrt().mean((1, 2, 3))  # (n // g,)
+        return torch.cat([x, std.view(1, -1, 1, 1, 1).expand(g, -1, 1, h, w).reshape(n, 1, h, w)], dim=1)
+
+
 class PatchGANDiscriminator(nn.Module):
     """C64-C128-C256-C512 (Isola et al. 6.1.2) with `n_layers` strided layers, then a 1-channel conv: a map of
     logits, one per patch of receptive_field(n_layers) pixels. pix2pix's D sees (input, output) concatenated; the
-    first layer has no norm."""
+    first layer has no norm. minibatch_std=g > 0 gives the last conv a minibatch standard deviation channel over
+    groups of g images (MinibatchStdDev)."""
 
-    def __init__(self, in_channels: int, width: int = 64, n_layers: int = 3, norm: str = "batch"):
+    def __init__(self, in_channels: int, width: int = 64, n_layers: int = 3, norm: str = "batch",
+                 minibatch_std: int = 0):
         super().__init__()
         self.n_layers, self.receptive_field = n_layers, receptive_field(n_layers)
         bias = norm != "batch"
@@ -146,7 +165,9 @@ class PatchGANDiscriminator(nn.Module):
             stride = 2 if n < n_layers else 1  # the last hidden layer keeps the resolution, as in the paper's code
             layers += [nn.Conv2d(c, c_out, 4, stride, 1, bias=bias), norm_layer(norm, c_out), nn.LeakyReLU(0.2)]
             c = c_out
-        layers.append(nn.Conv2d(c, 1, 4, 1, 1))
+        if minibatch_std:
+            layers.append(MinibatchStdDev(minibatch_std))
+        layers.append(nn.Conv2d(c + (minibatch_std > 0), 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
         init_weights(self)
 

@@ -28,10 +28,14 @@ its latent encoders), so one digit can be drawn over several backgrounds. F stay
 to one gray digit). The cycle F(G(a, z)) = a needs no z back; G(F(b)) = b asks G to ignore z (the reason Augmented
 CycleGAN adds encoders), which cyclegan.lambda_cycle_b 0 removes. Translating with such a G draws a new z per image.
 
+cyclegan.minibatch_std=g (off by default) gives D_A and D_B, before their last layer, the standard deviation of their
+features over groups of g images (ProGAN's minibatch standard deviation, Karras et al. 2018): a G that draws every
+colour digit over a dark background can be told from real batches, a third of whose backgrounds are bright.
+
 Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda; cyclegan.lambda_cycle_b gives the
 B -> A -> B cycle its own, as the authors' lambda_A / lambda_B), cyclegan.lambda_identity (times lambda; needs A and B
 of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier,
-cyclegan.noise_dim; and
+cyclegan.noise_dim, cyclegan.minibatch_std; and
 train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
@@ -65,6 +69,8 @@ class CycleGANSettings:
     semantic_classifier: str = ""    # its frozen classifier, a shipped name or a file; "" = each built-in domain's own
     noise_dim: int = 0               # G (A -> B) takes a per-image code z of this size through conditional instance
     #                                  norm (Augmented CycleGAN's stochastic G); 0 = the paper's deterministic G
+    minibatch_std: int = 0           # D_A and D_B see a minibatch standard deviation channel over groups of this
+    #                                  many images (Karras et al. 2018); 0 = the paper's D, which judges images alone
 
 
 def semantic_classifiers(cfg: Config) -> tuple[nn.Module, nn.Module]:
@@ -152,8 +158,8 @@ class CycleGANRecipe(TranslationRecipe):
         t = cfg.section("cyclegan")
         G = build_generator(m.arch, ca, cb, size, m.width, m.blocks, norm="instance", noise=t.noise_dim)
         F = build_generator(m.arch, cb, ca, size, m.width, m.blocks, norm="instance")
-        D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance")
-        D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance")
+        D_A = PatchGANDiscriminator(ca, m.width, patchgan_layers(size), norm="instance", minibatch_std=t.minibatch_std)
+        D_B = PatchGANDiscriminator(cb, m.width, patchgan_layers(size), norm="instance", minibatch_std=t.minibatch_std)
         classifiers = semantic_classifiers(cfg) if t.semantic_weight > 0 else None
         return cls(G, F, D_A, D_B, cfg.train, device, ((ca, h, w), (cb, h, w)), t, classifiers)
 
@@ -167,7 +173,10 @@ class CycleGANRecipe(TranslationRecipe):
               (s.noise_dim == 0 or cfg.model.arch != "unet",
                "cyclegan.noise_dim is built for the ResNet generators (model.arch resnet or resnet-fullres), "
                "not unet"),
-              (s.noise_dim <= 1024, f"cyclegan.noise_dim is {s.noise_dim:,}, above the limit of 1,024"))
+              (s.noise_dim <= 1024, f"cyclegan.noise_dim is {s.noise_dim:,}, above the limit of 1,024"),
+              (s.minibatch_std <= cfg.train.batch_size,
+               f"cyclegan.minibatch_std groups {s.minibatch_std} images, more than a batch "
+               f"(train.batch_size {cfg.train.batch_size})"))
 
     # -- what the trainer and the run folder see --------------------------------------------------------------------
     @property
