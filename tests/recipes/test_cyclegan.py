@@ -321,3 +321,26 @@ def test_a_minibatch_std_run_resumes_bit_identically_and_a_group_larger_than_the
     assert any(type(m).__name__ == "MinibatchStdDev" for m in gankit.load(run_dir).recipe.D_B.modules())
     with pytest.raises(GankitError, match="more than a batch"):
         CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=["cyclegan.minibatch_std=32"]))
+
+
+def _diversity(run_dir) -> float:
+    G = gankit.load(run_dir).recipe.G
+    a = tiny_data("unpaired").batch(torch.arange(8))[0]
+    with torch.no_grad():
+        return float((G(a, torch.randn(8, G.noise)) - G(a, torch.randn(8, G.noise))).abs().mean())
+
+
+def test_the_mode_seeking_term_makes_two_codes_give_more_different_translations(tmp_path):
+    from gankit.training import Trainer
+    spread = {}
+    for weight in (0, 10):
+        cfg = tiny_config("cyclegan", "cyclegan.noise_dim=4", f"cyclegan.mode_seeking={weight}", "train.steps=12",
+                          "train.lr_g=2e-3")
+        Trainer(cfg, tmp_path / str(weight), progress=False, data=tiny_data("unpaired")).fit()
+        torch.manual_seed(0)
+        spread[weight] = _diversity(tmp_path / str(weight))
+    assert spread[10] > 1.5 * spread[0]
+    assert "loss_mode_seeking" in (tmp_path / "10" / "metrics.jsonl").read_text()
+    from gankit.config import load_config
+    with pytest.raises(GankitError, match="give it codes"):
+        CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=["cyclegan.mode_seeking=1"]))

@@ -28,6 +28,10 @@ its latent encoders), so one digit can be drawn over several backgrounds. F stay
 to one gray digit). The cycle F(G(a, z)) = a needs no z back; G(F(b)) = b asks G to ignore z (the reason Augmented
 CycleGAN adds encoders), which cyclegan.lambda_cycle_b 0 removes. Translating with such a G draws a new z per image.
 
+cyclegan.mode_seeking=w (off by default; needs cyclegan.noise_dim) adds MSGAN's mode-seeking term (Mao et al. 2019) to
+G's objective: each digit is drawn with two codes, and w / (mean|G(a, z1) - G(a, z2)| / mean|z1 - z2| + 1e-5) is
+small only when the two drawings differ, so that the code is not ignored.
+
 cyclegan.minibatch_std=g (off by default) gives D_A and D_B, before their last layer, the standard deviation of their
 features over groups of g images (ProGAN's minibatch standard deviation, Karras et al. 2018): a G that draws every
 colour digit over a dark background can be told from real batches, a third of whose backgrounds are bright.
@@ -35,7 +39,7 @@ colour digit over a dark background can be told from real batches, a third of wh
 Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda; cyclegan.lambda_cycle_b gives the
 B -> A -> B cycle its own, as the authors' lambda_A / lambda_B), cyclegan.lambda_identity (times lambda; needs A and B
 of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier,
-cyclegan.noise_dim, cyclegan.minibatch_std; and
+cyclegan.noise_dim, cyclegan.mode_seeking, cyclegan.minibatch_std; and
 train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
 from __future__ import annotations
@@ -71,6 +75,8 @@ class CycleGANSettings:
     #                                  norm (Augmented CycleGAN's stochastic G); 0 = the paper's deterministic G
     minibatch_std: int = 0           # D_A and D_B see a minibatch standard deviation channel over groups of this
     #                                  many images (Karras et al. 2018); 0 = the paper's D, which judges images alone
+    mode_seeking: float = 0.0        # weight of MSGAN's mode-seeking term for a G with a noise input (Mao et al.
+    #                                  2019): 1 / (mean|G(a, z1) - G(a, z2)| / mean|z1 - z2| + 1e-5); 0 = off
 
 
 def semantic_classifiers(cfg: Config) -> tuple[nn.Module, nn.Module]:
@@ -174,6 +180,8 @@ class CycleGANRecipe(TranslationRecipe):
                "cyclegan.noise_dim is built for the ResNet generators (model.arch resnet or resnet-fullres), "
                "not unet"),
               (s.noise_dim <= 1024, f"cyclegan.noise_dim is {s.noise_dim:,}, above the limit of 1,024"),
+              (s.mode_seeking == 0 or s.noise_dim > 0,
+               "cyclegan.mode_seeking asks G for different outputs from two codes; give it codes: cyclegan.noise_dim"),
               (s.minibatch_std <= cfg.train.batch_size,
                f"cyclegan.minibatch_std groups {s.minibatch_std} images, more than a batch "
                f"(train.batch_size {cfg.train.batch_size})"))
@@ -194,16 +202,23 @@ class CycleGANRecipe(TranslationRecipe):
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
         return [("adversarial losses", {"loss_d": "D_A + D_B", "loss_g_gan": "G + F"}),
                 ("cycle, identity and semantic losses",
-                 {"loss_cycle": "cycle", "loss_identity": "identity", "loss_semantic": "semantic"})]
+                 {"loss_cycle": "cycle", "loss_identity": "identity", "loss_semantic": "semantic",
+                  "loss_mode_seeking": "mode seeking"})]
 
     # -- one step ----------------------------------------------------------------------------------------------------
     def train_step(self, a: torch.Tensor, b: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
-        fake_b, fake_a = self.G(a), self.F(b)
-        out = self.g_step(a, b, fake_a, fake_b)
+        if self.cyclegan.mode_seeking > 0:  # two codes per digit: G(a, z1) is the translation, G(a, z2) its twin
+            z1, z2 = torch.randn(2, len(a), self.G.noise, device=a.device)
+            fake_b, twin_b = self.G(a, z1), (self.G(a, z2), z1, z2)
+        else:
+            fake_b, twin_b = self.G(a), None
+        fake_a = self.F(b)
+        out = self.g_step(a, b, fake_a, fake_b, twin_b)
         return out | self.d_step(a, b, self.pool_A.query(fake_a), self.pool_B.query(fake_b))
 
-    def g_step(self, a, b, fake_a, fake_b) -> dict[str, torch.Tensor]:
-        """(1) Update G and F: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc + 0.5 lambda L_identity."""
+    def g_step(self, a, b, fake_a, fake_b, twin_b=None) -> dict[str, torch.Tensor]:
+        """(1) Update G and F: L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc + 0.5 lambda L_identity (+ the options'
+        semantic and mode-seeking terms)."""
         t = self.cyclegan
         with frozen(self.D_A, self.D_B):
             loss_gan = g_loss(self.train.loss, self.D_B(fake_b)) + g_loss(self.train.loss, self.D_A(fake_a))
@@ -212,6 +227,12 @@ class CycleGANRecipe(TranslationRecipe):
         loss = loss_gan + t.lambda_cycle * cycle_a + weight_b * cycle_b
         loss_cycle = cycle_a + cycle_b
         out = {"loss_g_gan": loss_gan.detach(), "loss_cycle": loss_cycle.detach()}
+        if twin_b is not None:
+            other_b, z1, z2 = twin_b
+            ratio = (fake_b - other_b).abs().mean() / (z1 - z2).abs().mean()
+            loss_mode_seeking = 1 / (ratio + 1e-5)  # MSGAN's, as its authors' pix2pix code
+            loss = loss + t.mode_seeking * loss_mode_seeking
+            out["loss_mode_seeking"] = loss_mode_seeking.detach()
         if t.lambda_identity > 0:
             loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
             loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
