@@ -14,7 +14,10 @@ was taught to satisfy.
   plot     label preservation against the step from score's JSONs (docs/images/translation/cyclegan-label-curve.png).
   backgrounds  per CycleGAN run: B -> A label preservation (shipped classifier) over the test colour digits split into
            thirds by their mean luminance (dark, mid, bright backgrounds), on the train split too, and the share of
-           G's colour digits (A -> B of the test digits) that fall in each third of the real ones.
+           G's colour digits (A -> B of the test digits) that fall in each third of the real ones; --picture PNG
+           draws the first run's brightest translations and brightest real colour digits with F's readings. And the
+           share of colour digits whose stroke is darker than its ground (the stroke: where the source digit is),
+           real and G's.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translation_labels.py judges --out runs/i25-judges
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/translation_labels.py score runs/RUN --curve \\
@@ -36,9 +39,10 @@ from torch import nn
 import gankit
 from gankit.checkpoint import load_weights
 from gankit.data.dataset import to_unit_range
-from gankit.data.translation import DIGIT_STYLES, colour_digits, digit_split, load_translation, styled_digits
+from gankit.data.translation import (DIGIT_STYLES, _shuffled_digits, colour_digits, digit_split, load_translation,
+                                     styled_digits)
 from gankit.files import write_text
-from gankit.images import luma
+from gankit.images import luma, save_grid
 from gankit.metrics.translation import evaluate_translation_run, label_preservation
 
 JUDGE_SEED = 1
@@ -224,6 +228,13 @@ def score(args) -> None:
                        json.dumps(result, indent=2) + "\n")
 
 
+def stroke_contrast(images: torch.Tensor, stroke: torch.Tensor) -> torch.Tensor:
+    """Per image: mean luma on the stroke minus mean luma off it (stroke: a bool (N, 1, H, W) mask)."""
+    y, m = luma(images), stroke.float()
+    return (y * m).sum((1, 2, 3)) / m.sum((1, 2, 3)).clamp(min=1) - \
+        (y * (1 - m)).sum((1, 2, 3)) / (1 - m).sum((1, 2, 3)).clamp(min=1)
+
+
 def backgrounds(args) -> None:
     from gankit.metrics.translation import TARGET_CLASSIFIERS, domain_classifier
 
@@ -231,6 +242,7 @@ def backgrounds(args) -> None:
     for path in args.runs:
         run = gankit.load(path)
         channels, seed = run.config.data.channels, run.config.train.seed
+        torch.manual_seed(0)  # the codes of a G with a noise input
         print(f"## {path}")
         for split in ("test", "train"):
             d = load_translation("digits2colour", split, image_size=28, channels=channels, seed=seed)
@@ -250,6 +262,19 @@ def backgrounds(args) -> None:
                          "bright": (g >= cuts[1]).float().mean()}
                 print("test: G's colour digits in those thirds: " + ", ".join(f"{k} {float(v):.1%}"
                                                                             for k, v in share.items()))
+                # the stroke's polarity: is it darker than its ground? The stroke is where the source digit is
+                real_digits = _shuffled_digits(split, seed)[0]
+                real_digits = real_digits[len(real_digits) // 2:][:1000]  # the digits B's images were drawn from
+                dark_real = float((stroke_contrast(b, real_digits[:, :1] > 127) < 0).float().mean())
+                dark_fake = float((stroke_contrast(fake_b, d.a[:1000, :1] > 127) < 0).float().mean())
+                print(f"test: colour digits with a stroke darker than its ground: real {dark_real:.1%}, "
+                      f"G's {dark_fake:.1%}")
+                if args.picture and path == args.runs[0]:
+                    g_top, b_top = g.argsort(descending=True)[:16], brightness.argsort(descending=True)[:16]
+                    rows = [a[g_top], fake_b[g_top], run.translate(fake_b[g_top], direction="BtoA"), b[b_top],
+                            fake_a[b_top]]
+                    save_grid(torch.cat([r.expand(-1, 3, -1, -1) for r in rows]), args.picture, nrow=16, scale=3)
+                    print(f"picture: {args.picture}")
 
 
 def plot(args) -> None:
@@ -301,6 +326,8 @@ def main() -> None:
     c.add_argument("--out", default="docs/images/translation/cyclegan-label-curve.png")
     g = sub.add_parser("backgrounds", help="B -> A label preservation by background brightness, and G's share of each")
     g.add_argument("runs", nargs="+")
+    g.add_argument("--picture", help="a PNG of the first run: G's 16 brightest colour digits (inputs, G(a), F(G(a)))"
+                                     " above the 16 brightest real ones and F(b)")
     args = p.parse_args()
     torch.set_num_threads(1)
     {"judges": judges, "score": score, "plot": plot, "backgrounds": backgrounds}[args.what](args)
