@@ -344,3 +344,27 @@ def test_the_mode_seeking_term_makes_two_codes_give_more_different_translations(
     from gankit.config import load_config
     with pytest.raises(GankitError, match="give it codes"):
         CycleGANRecipe.validate(load_config("digits2colour-cyclegan", overrides=["cyclegan.mode_seeking=1"]))
+
+
+@pytest.mark.parametrize("per_cycle", [False, True])
+def test_the_identity_loss_is_weighted_by_lambda_or_per_cycle_as_the_authors_code(per_cycle):
+    """identity_per_cycle: ||G(b) - b|| times lambda_B (the B -> A -> B cycle's weight) and ||F(a) - a|| times
+    lambda_A, as the authors' loss_idt_A / loss_idt_B; otherwise both times lambda. A as RGB gray, so that G(b) and
+    F(a) are defined; lambda_B 0 here, so with the flag G's half is gone."""
+    import copy
+    torch.manual_seed(0)
+    cfg = tiny_config("cyclegan", "cyclegan.lambda_identity=0.5", "cyclegan.lambda_cycle_b=0",
+                      f"cyclegan.identity_per_cycle={per_cycle}")
+    recipe = CycleGANRecipe.from_config(cfg, ((3, 16, 16), (3, 16, 16)), 0)
+    start = {name: copy.deepcopy(net) for name, net in recipe.modules.items()}
+    a, b = tiny_data("unpaired").batch(torch.arange(4))
+    a = a.expand(-1, 3, -1, -1)
+    recipe.train_step(a, b, 0)
+    G, F, D_A, D_B = (start[k] for k in ("G", "F", "D_A", "D_B"))
+    fake_b, fake_a = G(a), F(b)
+    gan = 0.5 * ((D_B(fake_b) - 1) ** 2).mean() + 0.5 * ((D_A(fake_a) - 1) ** 2).mean()
+    identity_g, identity_f = (G(b) - b).abs().mean(), (F(a) - a).abs().mean()
+    objective = gan + 10 * (F(fake_b) - a).abs().mean() + 0.5 * ((0 if per_cycle else 10) * identity_g + 10 * identity_f)
+    objective.backward()
+    for got, want in zip(_grads(recipe.G, recipe.F), _grads(G, F)):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-7)

@@ -38,7 +38,8 @@ colour digit over a dark background can be told from real batches, a third of wh
 
 Settings (the config's `cyclegan:` section): cyclegan.lambda_cycle (lambda; cyclegan.lambda_cycle_b gives the
 B -> A -> B cycle its own, as the authors' lambda_A / lambda_B), cyclegan.lambda_identity (times lambda; needs A and B
-of the same channels), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier,
+of the same channels; cyclegan.identity_per_cycle weights G's half by the B -> A -> B cycle's weight, as the authors'
+code does), cyclegan.pool_size, cyclegan.semantic_weight, cyclegan.semantic_classifier,
 cyclegan.noise_dim, cyclegan.mode_seeking, cyclegan.minibatch_std; and
 train.loss (lsgan as the paper), model.arch (resnet as the paper, or unet), model.width, model.blocks.
 """
@@ -68,6 +69,8 @@ class CycleGANSettings:
     lambda_cycle_b: float | None = None  # the B -> A -> B cycle's own weight (the authors' code: lambda_A and
     #                                      lambda_B); None = lambda_cycle. The identity loss stays lambda_cycle-scaled
     lambda_identity: float = 0.5     # identity loss weight, times lambda_cycle (Zhu et al. 5.2)
+    identity_per_cycle: bool = False  # the authors' code: ||G(b) - b|| times lambda_B (lambda_cycle_b) and
+    #                                   ||F(a) - a|| times lambda_A; False = both times lambda_cycle (the paper's text)
     pool_size: int = 50              # D sees fakes from a pool of the last 50 (Shrivastava et al. 2017)
     semantic_weight: float = 0.0     # CyCADA's semantic consistency loss weight (Hoffman et al. 2018); 0 = off
     semantic_classifier: str = ""    # its frozen classifier, a shipped name or a file; "" = each built-in domain's own
@@ -234,8 +237,12 @@ class CycleGANRecipe(TranslationRecipe):
             loss = loss + t.mode_seeking * loss_mode_seeking
             out["loss_mode_seeking"] = loss_mode_seeking.detach()
         if t.lambda_identity > 0:
-            loss_identity = F_.l1_loss(self.G(b), b) + F_.l1_loss(self.F(a), a)
-            loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
+            identity_g, identity_f = F_.l1_loss(self.G(b), b), F_.l1_loss(self.F(a), a)
+            loss_identity = identity_g + identity_f
+            if t.identity_per_cycle:  # the authors' loss_idt_A * lambda_B, loss_idt_B * lambda_A
+                loss = loss + t.lambda_identity * (weight_b * identity_g + t.lambda_cycle * identity_f)
+            else:
+                loss = loss + t.lambda_identity * t.lambda_cycle * loss_identity
             out["loss_identity"] = loss_identity.detach()
         if t.semantic_weight > 0:
             loss_semantic = self.semantic_loss(a, b, fake_a, fake_b)
