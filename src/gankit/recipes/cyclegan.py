@@ -68,6 +68,7 @@ class CycleGANSettings:
     lambda_cycle: float = 10.0       # weight of each direction's cycle loss (Zhu et al. eq. 3)
     lambda_cycle_b: float | None = None  # the B -> A -> B cycle's own weight (the authors' code: lambda_A and
     #                                      lambda_B); None = lambda_cycle. The identity loss stays lambda_cycle-scaled
+    #                                      unless identity_per_cycle
     lambda_identity: float = 0.5     # identity loss weight, times lambda_cycle (Zhu et al. 5.2)
     identity_per_cycle: bool = False  # the authors' code: ||G(b) - b|| times lambda_B (lambda_cycle_b) and
     #                                   ||F(a) - a|| times lambda_A; False = both times lambda_cycle (the paper's text)
@@ -204,7 +205,7 @@ class CycleGANRecipe(TranslationRecipe):
     @property
     def curve_panels(self) -> list[tuple[str, dict[str, str]]]:
         return [("adversarial losses", {"loss_d": "D_A + D_B", "loss_g_gan": "G + F"}),
-                ("cycle, identity and semantic losses",
+                ("cycle, identity, semantic and mode-seeking losses",
                  {"loss_cycle": "cycle", "loss_identity": "identity", "loss_semantic": "semantic",
                   "loss_mode_seeking": "mode seeking"})]
 
