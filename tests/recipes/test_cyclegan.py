@@ -110,8 +110,8 @@ def test_the_presets_carry_the_papers_settings():
     c = cc.train
     assert (c.recipe, c.loss, cc.cyclegan.lambda_cycle, cc.cyclegan.pool_size, c.lr_g) == (
         "cyclegan", "lsgan", 10, 50, 2e-4)
-    # the two settings that keep the digit (docs/translation.md): identity loss on A as RGB gray, no B -> A -> B cycle
-    assert (cc.data.channels, cc.cyclegan.lambda_identity, cc.cyclegan.lambda_cycle_b) == (3, 0.5, 0)
+    # the settings that keep the digit (docs/translation.md): identity loss 1 on A as RGB gray, no B -> A -> B cycle
+    assert (cc.data.channels, cc.cyclegan.lambda_identity, cc.cyclegan.lambda_cycle_b) == (3, 1, 0)
     sc = load_config("digit-styles-stargan")
     s = sc.train
     assert (s.recipe, s.loss, sc.stargan.lambda_rec, s.lambda_gp, s.lr_g) == ("stargan", "wgan-gp", 10, 10, 4e-4)
